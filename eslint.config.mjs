@@ -1,0 +1,20 @@
+import { configWithoutCloudSupport } from '@n8n/node-cli/eslint';
+
+export default [
+	...configWithoutCloudSupport,
+	{
+		rules: {
+			// SMTP needs nodemailer at run time, so this package has a runtime dependency and is
+			// for self-hosted n8n only (n8n Cloud installs no community node with dependencies).
+			'@n8n/community-nodes/no-runtime-dependencies': 'off',
+		},
+	},
+	{
+		files: ['nodes/**/*.ts', 'credentials/**/*.ts'],
+		rules: {
+			// Kept from the Cloud rule set: waits go through an abortable sleep, never a bare timer,
+			// so a cancelled execution stops at once.
+			'@n8n/community-nodes/no-restricted-globals': 'error',
+		},
+	},
+];
