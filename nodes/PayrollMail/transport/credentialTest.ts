@@ -1,0 +1,44 @@
+import type {
+	ICredentialTestFunctions,
+	ICredentialsDecrypted,
+	INodeCredentialTestResult,
+} from 'n8n-workflow';
+
+import { SmtpFailure } from './smtpFailure';
+import { readSmtpSettings, SmtpSettingsError } from './smtpSettings';
+import { DEFAULT_TUNING, openSmtpTransport } from './smtpTransport';
+
+const STEP_NAMES = {
+	connection: 'Connecting',
+	tls: 'Encryption (TLS)',
+	auth: 'Login',
+} as const;
+
+/**
+ * n8n's "Test" button for the credential: connects, negotiates TLS and logs in as a send
+ * would, sends no mail, and on failure names the step and quotes the server.
+ */
+export async function testPayrollSmtpCredential(
+	this: ICredentialTestFunctions,
+	credential: ICredentialsDecrypted,
+): Promise<INodeCredentialTestResult> {
+	let settings;
+	try {
+		settings = readSmtpSettings(credential.data ?? {});
+	} catch (error) {
+		if (error instanceof SmtpSettingsError) return { status: 'Error', message: error.message };
+		throw error;
+	}
+	const transport = openSmtpTransport(settings, DEFAULT_TUNING);
+	try {
+		await transport.verify();
+		return { status: 'OK', message: 'Connection and login succeeded' };
+	} catch (error) {
+		if (!(error instanceof SmtpFailure)) throw error;
+		const { stage, message } = error.detail;
+		const step = stage in STEP_NAMES ? STEP_NAMES[stage as keyof typeof STEP_NAMES] : stage;
+		return { status: 'Error', message: `${step} failed: ${message}` };
+	} finally {
+		transport.close();
+	}
+}

@@ -1,0 +1,154 @@
+import type { NodemailerError } from 'nodemailer/lib/errors';
+
+import type { FailureStage, MailError } from '../mailError';
+
+/** A recipient the server refused; a transient refusal (4xx) may be tried again. */
+export interface RecipientRefusal {
+	recipient: string;
+	response: string;
+	responseCode?: number;
+	transient: boolean;
+}
+
+/** A failure with a message a clerk can act on; `transient` ones may succeed on a later try. */
+export class SmtpFailure extends Error {
+	constructor(
+		readonly detail: MailError,
+		readonly transient: boolean,
+		/** For a refused envelope: each refused recipient. */
+		readonly refusals: RecipientRefusal[] = [],
+	) {
+		super(detail.message);
+		this.name = 'SmtpFailure';
+	}
+}
+
+export interface FailureContext {
+	/** The SASL mechanism the credential forces, if any. */
+	forcedMechanism?: string;
+	/** What the server's EHLO offered, if it got that far. */
+	offeredAuthMethods?: string[];
+	/** Values scrubbed from every text that leaves this module. */
+	secrets: string[];
+}
+
+const CERTIFICATE_PROBLEM = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME|HOSTNAME_MISMATCH/;
+const CONNECTION_CODES = new Set(['ECONNECTION', 'ESOCKET', 'EDNS', 'ETIMEDOUT', 'EPROTOCOL']);
+
+export function classifySmtpError(error: unknown, context: FailureContext): SmtpFailure {
+	if (error instanceof SmtpFailure) return error;
+	const err = (error ?? {}) as NodemailerError;
+	const code = err.code ?? 'EUNKNOWN';
+	const responseCode = err.responseCode;
+	const serverWords = scrub(err.response ?? '', context.secrets).trim();
+	const base = {
+		code,
+		responseCode,
+		command: err.command,
+		permanent: err.permanent ?? (responseCode !== undefined && responseCode >= 500),
+	};
+	const failure = (stage: FailureStage, message: string, transient = false) =>
+		new SmtpFailure(
+			{ ...base, stage, message: scrub(message, context.secrets) },
+			transient,
+			recipientRefusals(err.rejectedErrors, context.secrets),
+		);
+
+	const certificateCode = [err.originalCode, code, err.message].find((text) =>
+		CERTIFICATE_PROBLEM.test(text ?? ''),
+	);
+	if (certificateCode) {
+		return failure(
+			'tls',
+			`The server's certificate could not be verified (${err.message}). Add your company CA under ` +
+				'"Company CA Certificate" in the credential, or set "TLS Server Name" when Host is an IP address',
+		);
+	}
+	if (code === 'ETLS' || code === 'EREQUIRETLS') {
+		const notOffered = /STARTTLS/i.test(err.command ?? '') || /STARTTLS/i.test(err.message);
+		return failure(
+			'tls',
+			notOffered && !serverWords.startsWith('4')
+				? 'The server does not offer STARTTLS and the credential requires it: ' +
+						'choose SSL/TLS (port 465) if the server offers that, or ask your provider'
+				: `Encryption could not be set up: ${serverWords || err.message}`,
+		);
+	}
+	if (code === 'EAUTH' || code === 'ENOAUTH' || code === 'EOAUTH2') {
+		return failure('auth', authMessage(err, serverWords, context));
+	}
+	if (code === 'EENVELOPE') {
+		const sender = /^MAIL\b/i.test(err.command ?? '');
+		return failure(
+			'envelope',
+			sender
+				? `The server refused the sender: ${serverWords || err.message}. Check "From Email" and that the account may send as this address`
+				: `The server refused the recipient: ${serverWords || err.message}. Check the employee's address`,
+			!base.permanent && responseCode !== undefined,
+		);
+	}
+	if (code === 'EMESSAGE') {
+		const tooLarge = responseCode === 552;
+		return failure(
+			'data',
+			tooLarge
+				? `The server refused the message as too large: ${serverWords}. Make the attachments smaller or ask the provider for its size limit`
+				: `The server refused the message: ${serverWords || err.message}`,
+			!base.permanent,
+		);
+	}
+	if (CONNECTION_CODES.has(code)) {
+		return failure('connection', connectionMessage(err, serverWords), !base.permanent);
+	}
+	return failure('connection', `Sending failed: ${err.message ?? String(error)}`, false);
+}
+
+function authMessage(err: NodemailerError, serverWords: string, context: FailureContext): string {
+	const { forcedMechanism, offeredAuthMethods } = context;
+	if (forcedMechanism && offeredAuthMethods && !offeredAuthMethods.includes(forcedMechanism)) {
+		const offered = offeredAuthMethods.length
+			? `it offers ${offeredAuthMethods.join(', ')}`
+			: 'it offers no login at all';
+		return (
+			`The server does not offer ${forcedMechanism} login (${offered}${serverWords ? `; it answered ${serverWords}` : ''}). ` +
+			'Choose an offered method, or Automatic, under Authentication in the credential'
+		);
+	}
+	if (err.code === 'EOAUTH2') {
+		return `No OAuth2 access token could be obtained: ${err.message}. Check Client ID, Client Secret, Refresh Token and Access Token URL`;
+	}
+	const words = serverWords || err.message;
+	return `The server refused the login: ${words}. Check User and Password in the "Payroll Mail SMTP" credential`;
+}
+
+function connectionMessage(err: NodemailerError, serverWords: string): string {
+	if (err.code === 'ETIMEDOUT') {
+		const wait = {
+			CONNECT_TIMEOUT: 'to the connection',
+			GREETING_TIMEOUT: 'with its greeting',
+			UPGRADE_TIMEOUT: 'to the encryption upgrade',
+			SOCKET_TIMEOUT: 'in the middle of the conversation',
+		}[err.timeoutType ?? 'SOCKET_TIMEOUT'];
+		return `The server did not answer in time ${wait}. Check Host and Port, or try again later`;
+	}
+	if (serverWords) return `The server turned the connection away: ${serverWords}. Try again later`;
+	const reason = err.originalCode ?? err.code;
+	return `Could not talk to the server (${reason}: ${err.message}). Check Host and Port, and that n8n may reach the server`;
+}
+
+export function recipientRefusals(
+	errors: NodemailerError[] | undefined,
+	secrets: string[],
+): RecipientRefusal[] {
+	return (errors ?? []).map((error) => ({
+		recipient: error.recipient ?? '',
+		response: scrub(error.response ?? error.message, secrets),
+		responseCode: error.responseCode,
+		transient: error.permanent === false,
+	}));
+}
+
+/** Replaces every secret in a text; secrets are credential values, never shorter than one char. */
+export function scrub(text: string, secrets: string[]): string {
+	return secrets.reduce((scrubbed, secret) => scrubbed.split(secret).join('***'), text);
+}

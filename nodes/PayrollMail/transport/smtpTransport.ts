@@ -1,0 +1,169 @@
+import { rootCertificates } from 'node:tls';
+import { createTransport } from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
+
+import { ntlmAuthHandler } from './ntlmAuth';
+import { ServerDialogue } from './serverDialogue';
+import type { AuthMethod, SmtpSettings } from './smtpSettings';
+import { classifySmtpError, recipientRefusals, type RecipientRefusal } from './smtpFailure';
+
+/** How the node drives the connection; the defaults suit a payroll run. */
+export interface TransportTuning {
+	/** Connections open at once, each sending one message at a time. */
+	parallelConnections: number;
+	connectionTimeoutMs: number;
+	greetingTimeoutMs: number;
+	/** Longest silence of the server in the middle of a conversation. */
+	socketTimeoutMs: number;
+}
+
+export const DEFAULT_TUNING: TransportTuning = {
+	parallelConnections: 1,
+	connectionTimeoutMs: 30_000,
+	greetingTimeoutMs: 30_000,
+	socketTimeoutMs: 60_000,
+};
+
+const SASL_MECHANISM: Record<Exclude<AuthMethod, 'auto' | 'none'>, string> = {
+	plain: 'PLAIN',
+	login: 'LOGIN',
+	cramMd5: 'CRAM-MD5',
+	ntlm: 'NTLM',
+	xoauth2: 'XOAUTH2',
+};
+
+export interface SentInfo {
+	messageId: string;
+	accepted: string[];
+	/** Recipients the server refused while taking the message for the others. */
+	refusals: RecipientRefusal[];
+	response: string;
+}
+
+/** One pooled SMTP connection set, opened from the credential, used for a whole execution. */
+export interface SmtpTransport {
+	send(message: Mail.Options, signal?: AbortSignal): Promise<SentInfo>;
+	/** Connects, negotiates TLS and logs in exactly as a send would, then hangs up. */
+	verify(): Promise<void>;
+	close(): void;
+}
+
+/** The SASL mechanism forced by the credential, undefined when the server may choose. */
+export function forcedMechanism(settings: SmtpSettings): string | undefined {
+	const { authMethod } = settings;
+	return authMethod === 'auto' || authMethod === 'none' ? undefined : SASL_MECHANISM[authMethod];
+}
+
+export function smtpTransportOptions(
+	settings: SmtpSettings,
+	tuning: TransportTuning,
+	dialogue: ServerDialogue,
+): SMTPPool.Options {
+	const implicitTls =
+		settings.connection === 'sslTls' || (settings.connection === 'auto' && settings.port === 465);
+	return {
+		pool: true,
+		maxConnections: tuning.parallelConnections,
+		host: settings.host,
+		port: settings.port,
+		secure: implicitTls,
+		requireTLS: settings.connection === 'startTls',
+		ignoreTLS: settings.connection === 'plaintext',
+		name: settings.clientHostName || undefined,
+		tls: {
+			rejectUnauthorized: !settings.allowUnauthorizedCerts,
+			// `ca` replaces Node's trust store, so the public roots are handed over too.
+			ca: settings.caCertificate ? [...rootCertificates, settings.caCertificate] : undefined,
+			servername: settings.tlsServerName || undefined,
+		},
+		connectionTimeout: tuning.connectionTimeoutMs,
+		greetingTimeout: tuning.greetingTimeoutMs,
+		socketTimeout: tuning.socketTimeoutMs,
+		logger: dialogue.logger,
+		transactionLog: true,
+		...authOptions(settings),
+	};
+}
+
+function authOptions(settings: SmtpSettings): Partial<SMTPPool.Options> {
+	const { authMethod, user, password } = settings;
+	if (authMethod === 'none' || (authMethod === 'auto' && !user)) return {};
+	// Log in even when the server does not advertise AUTH: a credential with a login must never
+	// turn into an unauthenticated send.
+	const always = { forceAuth: true };
+	if (authMethod === 'xoauth2') {
+		return {
+			...always,
+			auth: {
+				type: 'OAuth2',
+				user,
+				accessToken: settings.accessToken || undefined,
+				clientId: settings.clientId || undefined,
+				clientSecret: settings.clientSecret || undefined,
+				refreshToken: settings.refreshToken || undefined,
+				accessUrl: settings.accessUrl || undefined,
+			},
+		};
+	}
+	const method = forcedMechanism(settings);
+	const customAuth =
+		authMethod === 'ntlm'
+			? {
+					NTLM: ntlmAuthHandler({
+						user,
+						password,
+						domain: settings.ntlmDomain,
+						workstation: settings.ntlmWorkstation,
+					}),
+				}
+			: undefined;
+	return { ...always, auth: { user, pass: password, method }, customAuth };
+}
+
+export function openSmtpTransport(
+	settings: SmtpSettings,
+	tuning: TransportTuning = DEFAULT_TUNING,
+): SmtpTransport {
+	const dialogue = new ServerDialogue();
+	const transporter = createTransport(smtpTransportOptions(settings, tuning, dialogue));
+	const classify = (error: unknown) =>
+		classifySmtpError(error, {
+			forcedMechanism: forcedMechanism(settings),
+			offeredAuthMethods: dialogue.offeredAuthMethods(),
+			secrets: secretsOf(settings),
+		});
+
+	return {
+		async send(message, signal) {
+			try {
+				const info = await transporter.sendMail({ ...message, signal });
+				return {
+					messageId: info.messageId,
+					accepted: info.accepted.map(String),
+					refusals: recipientRefusals(info.rejectedErrors, secretsOf(settings)),
+					response: info.response,
+				};
+			} catch (error) {
+				throw classify(error);
+			}
+		},
+		async verify() {
+			try {
+				await transporter.verify();
+			} catch (error) {
+				throw classify(error);
+			}
+		},
+		close() {
+			transporter.close();
+		},
+	};
+}
+
+/** Values that must never reach an output, an error or a log line. */
+export function secretsOf(settings: SmtpSettings): string[] {
+	return [settings.password, settings.accessToken, settings.clientSecret, settings.refreshToken].filter(
+		(secret) => secret.length > 0,
+	);
+}

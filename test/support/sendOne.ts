@@ -1,0 +1,44 @@
+import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+
+import { SmtpFailure } from '../../nodes/PayrollMail/transport/smtpFailure';
+import { readSmtpSettings } from '../../nodes/PayrollMail/transport/smtpSettings';
+import {
+	DEFAULT_TUNING,
+	openSmtpTransport,
+	type SentInfo,
+	type TransportTuning,
+} from '../../nodes/PayrollMail/transport/smtpTransport';
+
+export type SendOutcome = { sent: SentInfo } | { failure: SmtpFailure };
+
+/** Sends one small mail with a credential as n8n stores it, and says how it went. */
+export async function sendOne(
+	credential: ICredentialDataDecryptedObject,
+	tuning: Partial<TransportTuning> = {},
+): Promise<SendOutcome> {
+	const transport = openSmtpTransport(readSmtpSettings(credential), { ...DEFAULT_TUNING, ...tuning });
+	try {
+		const sent = await transport.send({
+			from: 'payroll@example.com',
+			to: 'anna.muster@example.com',
+			subject: 'Payslip',
+			text: 'Your payslip is attached.',
+		});
+		return { sent };
+	} catch (error) {
+		if (error instanceof SmtpFailure) return { failure: error };
+		throw error;
+	} finally {
+		transport.close();
+	}
+}
+
+export function expectSent(outcome: SendOutcome): SentInfo {
+	if ('failure' in outcome) throw new Error(`expected a sent mail, got: ${outcome.failure.message}`);
+	return outcome.sent;
+}
+
+export function expectFailure(outcome: SendOutcome): SmtpFailure {
+	if ('sent' in outcome) throw new Error(`expected a failure, but the mail was sent: ${outcome.sent.response}`);
+	return outcome.failure;
+}

@@ -1,0 +1,170 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+
+import type { KeyPair } from './certificates';
+
+/** A reply the test wants the server to give, e.g. { code: 550, text: '5.1.1 user unknown' }. */
+export interface Refusal {
+	code: number;
+	text: string;
+}
+
+export interface TestServerOptions {
+	/** starttls: STARTTLS offered (default); none: not offered; implicit: TLS from the first byte. */
+	tls?: 'starttls' | 'none' | 'implicit';
+	certificate?: KeyPair;
+	/** SASL mechanisms offered in EHLO; empty offers no AUTH. */
+	authMethods?: string[];
+	/** user → password, for PLAIN, LOGIN and CRAM-MD5. */
+	users?: Record<string, string>;
+	/** user → access token, for XOAUTH2. */
+	accessTokens?: Record<string, string>;
+	/** Refuse MAIL FROM until the client logged in. */
+	authRequired?: boolean;
+	/** Called for each RCPT TO; a Refusal refuses that recipient. */
+	refuseRecipient?: (address: string) => Refusal | undefined;
+	/** Called once each message has been read; a Refusal is the reply after DATA. */
+	refuseMessage?: (raw: Buffer) => Refusal | undefined;
+}
+
+export interface AuthAttempt {
+	method: string;
+	username?: string;
+	succeeded: boolean;
+}
+
+export interface SessionRecord {
+	id: string;
+	/** Whether the session was encrypted when the client said MAIL FROM (or logged in). */
+	secure: boolean;
+	ehloName?: string;
+	authAttempts: AuthAttempt[];
+	mailFromCount: number;
+}
+
+export interface ReceivedMessage {
+	sessionId: string;
+	from: string;
+	to: string[];
+	raw: Buffer;
+	/** Milliseconds since the epoch when the server read the final dot. */
+	arrivedAt: number;
+	secure: boolean;
+	user?: string;
+}
+
+/** An in-process smtp-server on 127.0.0.1 that records everything a test may assert. */
+export class TestSmtpServer {
+	readonly sessions = new Map<string, SessionRecord>();
+
+	readonly messages: ReceivedMessage[] = [];
+
+	private constructor(
+		private readonly server: SMTPServer,
+		readonly port: number,
+	) {}
+
+	static async start(options: TestServerOptions = {}): Promise<TestSmtpServer> {
+		let instance: TestSmtpServer | undefined;
+		const record = (session: SMTPServerSession) => instance!.sessionRecord(session);
+		const mode = options.tls ?? 'starttls';
+		const authMethods = options.authMethods ?? ['PLAIN', 'LOGIN'];
+
+		const serverOptions: SMTPServerOptions = {
+			secure: mode === 'implicit',
+			key: options.certificate?.key,
+			cert: options.certificate?.cert,
+			authMethods,
+			// Hiding STARTTLS is not enough: smtp-server would still honour the command.
+			disabledCommands: [...(authMethods.length ? [] : ['AUTH']), ...(mode === 'none' ? ['STARTTLS'] : [])],
+			authOptional: !options.authRequired,
+			allowInsecureAuth: true,
+			disableReverseLookup: true,
+			logger: false,
+			onAuth(auth, session, callback) {
+				const attempt: AuthAttempt = { method: auth.method, username: auth.username, succeeded: false };
+				record(session).authAttempts.push(attempt);
+				const user = auth.username ?? '';
+				const password = options.users?.[user];
+				const ok =
+					auth.method === 'XOAUTH2'
+						? options.accessTokens?.[user] !== undefined && options.accessTokens[user] === auth.accessToken
+						: password !== undefined &&
+							(auth.method === 'CRAM-MD5' ? auth.validatePassword(password) : auth.password === password);
+				attempt.succeeded = ok;
+				if (ok) return callback(null, { user });
+				if (auth.method === 'XOAUTH2') return callback(null, { data: { status: '401', schemes: 'bearer' } });
+				callback(withCode(new Error('5.7.8 Authentication credentials invalid'), 535));
+			},
+			onMailFrom(_address, session, callback) {
+				const entry = record(session);
+				entry.mailFromCount += 1;
+				entry.secure = session.secure;
+				callback();
+			},
+			onRcptTo(address, _session, callback) {
+				const refusal = options.refuseRecipient?.(address.address);
+				callback(refusal ? withCode(new Error(refusal.text), refusal.code) : undefined);
+			},
+			onData(stream, session, callback) {
+				const chunks: Buffer[] = [];
+				stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+				stream.on('end', () => {
+					const raw = Buffer.concat(chunks);
+					const refusal = options.refuseMessage?.(raw);
+					if (refusal) return callback(withCode(new Error(refusal.text), refusal.code));
+					instance!.messages.push({
+						sessionId: session.id,
+						from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+						to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
+						raw,
+						arrivedAt: Date.now(),
+						secure: session.secure,
+						user: session.user as string | undefined,
+					});
+					callback();
+				});
+			},
+		};
+		const server = new SMTPServer(serverOptions);
+		// smtp-server reports client-side disconnects as errors; they are part of the tests.
+		server.on('error', () => undefined);
+		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+		const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
+		instance = new TestSmtpServer(server, port);
+		return instance;
+	}
+
+	/** Every AUTH attempt over all sessions, in order. */
+	authAttempts(): AuthAttempt[] {
+		return [...this.sessions.values()].flatMap((session) => session.authAttempts);
+	}
+
+	mailFromCount(): number {
+		return [...this.sessions.values()].reduce((sum, session) => sum + session.mailFromCount, 0);
+	}
+
+	async close(): Promise<void> {
+		await new Promise<void>((resolve) => this.server.close(() => resolve()));
+	}
+
+	private sessionRecord(session: SMTPServerSession): SessionRecord {
+		let entry = this.sessions.get(session.id);
+		if (!entry) {
+			entry = {
+				id: session.id,
+				secure: session.secure,
+				ehloName: session.hostNameAppearsAs,
+				authAttempts: [],
+				mailFromCount: 0,
+			};
+			this.sessions.set(session.id, entry);
+		}
+		entry.secure = entry.secure || session.secure;
+		return entry;
+	}
+}
+
+function withCode(error: Error, responseCode: number): Error {
+	return Object.assign(error, { responseCode });
+}
