@@ -155,6 +155,7 @@ export class PayrollSmtpApi implements ICredentialType {
 			placeholder: 'https://login.microsoftonline.com/common/oauth2/v2.0/token',
 			description: "Your provider's token endpoint; empty uses Google's",
 		},
+		// eslint-disable-next-line @n8n/community-nodes/credential-password-field -- a switch, not a secret
 		{
 			displayName: 'Ignore SSL Issues (Insecure)',
 			name: 'allowUnauthorizedCerts',
@@ -163,6 +164,7 @@ export class PayrollSmtpApi implements ICredentialType {
 			displayOptions: tlsInUse,
 			description: 'Whether to accept a certificate that cannot be verified. Prefer adding your company CA below.',
 		},
+		// eslint-disable-next-line @n8n/community-nodes/credential-password-field -- a CA certificate is public
 		{
 			displayName: 'Company CA Certificate',
 			name: 'caCertificate',

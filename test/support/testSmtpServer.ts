@@ -55,18 +55,17 @@ export interface ReceivedMessage {
 
 /** An in-process smtp-server on 127.0.0.1 that records everything a test may assert. */
 export class TestSmtpServer {
-	readonly sessions = new Map<string, SessionRecord>();
-
-	readonly messages: ReceivedMessage[] = [];
-
 	private constructor(
 		private readonly server: SMTPServer,
 		readonly port: number,
+		readonly sessions: Map<string, SessionRecord>,
+		readonly messages: ReceivedMessage[],
 	) {}
 
 	static async start(options: TestServerOptions = {}): Promise<TestSmtpServer> {
-		let instance: TestSmtpServer | undefined;
-		const record = (session: SMTPServerSession) => instance!.sessionRecord(session);
+		const sessions = new Map<string, SessionRecord>();
+		const messages: ReceivedMessage[] = [];
+		const record = (session: SMTPServerSession) => sessionRecord(sessions, session);
 		const mode = options.tls ?? 'starttls';
 		const authMethods = options.authMethods ?? ['PLAIN', 'LOGIN'];
 
@@ -113,7 +112,7 @@ export class TestSmtpServer {
 					const raw = Buffer.concat(chunks);
 					const refusal = options.refuseMessage?.(raw);
 					if (refusal) return callback(withCode(new Error(refusal.text), refusal.code));
-					instance!.messages.push({
+					messages.push({
 						sessionId: session.id,
 						from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
 						to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
@@ -131,8 +130,7 @@ export class TestSmtpServer {
 		server.on('error', () => undefined);
 		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 		const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
-		instance = new TestSmtpServer(server, port);
-		return instance;
+		return new TestSmtpServer(server, port, sessions, messages);
 	}
 
 	/** Every AUTH attempt over all sessions, in order. */
@@ -147,22 +145,22 @@ export class TestSmtpServer {
 	async close(): Promise<void> {
 		await new Promise<void>((resolve) => this.server.close(() => resolve()));
 	}
+}
 
-	private sessionRecord(session: SMTPServerSession): SessionRecord {
-		let entry = this.sessions.get(session.id);
-		if (!entry) {
-			entry = {
-				id: session.id,
-				secure: session.secure,
-				ehloName: session.hostNameAppearsAs,
-				authAttempts: [],
-				mailFromCount: 0,
-			};
-			this.sessions.set(session.id, entry);
-		}
-		entry.secure = entry.secure || session.secure;
-		return entry;
+function sessionRecord(sessions: Map<string, SessionRecord>, session: SMTPServerSession): SessionRecord {
+	let entry = sessions.get(session.id);
+	if (!entry) {
+		entry = {
+			id: session.id,
+			secure: session.secure,
+			ehloName: session.hostNameAppearsAs,
+			authAttempts: [],
+			mailFromCount: 0,
+		};
+		sessions.set(session.id, entry);
 	}
+	entry.secure = entry.secure || session.secure;
+	return entry;
 }
 
 function withCode(error: Error, responseCode: number): Error {

@@ -5,7 +5,7 @@ import type {
 } from 'n8n-workflow';
 
 import { SmtpFailure } from './smtpFailure';
-import { readSmtpSettings, SmtpSettingsError } from './smtpSettings';
+import { readSmtpSettings, type SmtpSettings } from './smtpSettings';
 import { DEFAULT_TUNING, openSmtpTransport } from './smtpTransport';
 
 const STEP_NAMES = {
@@ -22,19 +22,18 @@ export async function testPayrollSmtpCredential(
 	this: ICredentialTestFunctions,
 	credential: ICredentialsDecrypted,
 ): Promise<INodeCredentialTestResult> {
-	let settings;
+	let settings: SmtpSettings;
 	try {
 		settings = readSmtpSettings(credential.data ?? {});
 	} catch (error) {
-		if (error instanceof SmtpSettingsError) return { status: 'Error', message: error.message };
-		throw error;
+		return { status: 'Error', message: (error as Error).message };
 	}
 	const transport = openSmtpTransport(settings, DEFAULT_TUNING);
 	try {
 		await transport.verify();
 		return { status: 'OK', message: 'Connection and login succeeded' };
 	} catch (error) {
-		if (!(error instanceof SmtpFailure)) throw error;
+		if (!(error instanceof SmtpFailure)) return { status: 'Error', message: (error as Error).message };
 		const { stage, message } = error.detail;
 		const step = stage in STEP_NAMES ? STEP_NAMES[stage as keyof typeof STEP_NAMES] : stage;
 		return { status: 'Error', message: `${step} failed: ${message}` };

@@ -1,0 +1,40 @@
+import {
+	NodeConnectionTypes,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { payrollMailProperties } from './PayrollMail.description';
+import { runPayrollMail } from './runPayrollMail';
+import { testPayrollSmtpCredential } from './transport/credentialTest';
+
+export class PayrollMail implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Payroll Mail',
+		name: 'payrollMail',
+		icon: { light: 'file:payrollMail.svg', dark: 'file:payrollMail.dark.svg' },
+		group: ['output'],
+		version: 1,
+		subtitle: '={{ $parameter["batchSize"] ? "batches of " + $parameter["batchSize"] : "one batch" }}',
+		description: 'Mail every employee their payslip, in batches your SMTP provider accepts, with an archive copy',
+		defaults: { name: 'Payroll Mail' },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
+		outputNames: ['Sent', 'Failed'],
+		// An agent mailing payslips goes through the same guards as a clerk: validation, batch
+		// limits, archive copy, and the Sent/Failed report.
+		usableAsTool: true,
+		credentials: [{ name: 'payrollSmtpApi', required: true, testedBy: 'testPayrollSmtpCredential' }],
+		properties: payrollMailProperties,
+	};
+
+	methods = {
+		credentialTest: { testPayrollSmtpCredential },
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return runPayrollMail(this);
+	}
+}

@@ -1,0 +1,38 @@
+import type { IExecuteFunctions, IDataObject } from 'n8n-workflow';
+
+import { AddressError, parseMailboxes, parseSingleMailbox } from './addresses';
+import { parsePropertyList } from './attachments';
+import type { MailBody, MailRequest, RecipientMode } from './mailRequest';
+
+/** Reads the node's parameters as evaluated for one item; throws what a clerk must correct. */
+export function readMailRequest(context: IExecuteFunctions, itemIndex: number): MailRequest {
+	const text = (name: string) => String(context.getNodeParameter(name, itemIndex, '') ?? '');
+	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const option = (name: string) => String(options[name] ?? '').trim();
+
+	const to = parseMailboxes(text('toEmail'), 'To Email');
+	if (to.length === 0) throw new AddressError('To Email', 'To Email is empty for this item');
+	const testRecipient = option('testRecipient');
+	return {
+		itemIndex,
+		from: parseSingleMailbox(text('fromEmail'), 'From Email'),
+		to,
+		cc: parseMailboxes(option('ccEmail'), 'CC Email'),
+		bcc: parseMailboxes(text('bccEmail'), 'Archive Copy (BCC)'),
+		replyTo: parseMailboxes(option('replyTo'), 'Reply To'),
+		subject: text('subject'),
+		body: readBody(context, itemIndex),
+		attachmentProperties: parsePropertyList(text('attachments')),
+		recipientMode: context.getNodeParameter('recipientMode', itemIndex, 'together') as RecipientMode,
+		testRecipient: testRecipient ? parseSingleMailbox(testRecipient, 'Test Recipient') : undefined,
+	};
+}
+
+function readBody(context: IExecuteFunctions, itemIndex: number): MailBody {
+	const format = context.getNodeParameter('emailFormat', itemIndex, 'text') as string;
+	const part = (name: 'text' | 'html') => String(context.getNodeParameter(name, itemIndex, '') ?? '');
+	return {
+		text: format === 'text' || format === 'both' ? part('text') : undefined,
+		html: format === 'html' || format === 'both' ? part('html') : undefined,
+	};
+}

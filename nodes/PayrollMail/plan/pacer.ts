@@ -1,0 +1,103 @@
+import type { Clock } from './clock';
+
+/** The provider's sending limits, in the SPEC's terms. */
+export interface PacingRules {
+	/** At most this many sends per batch; 0 puts everything in one batch. */
+	batchSize: number;
+	/** Pause between the end of one batch and the start of the next. */
+	batchWaitMs: number;
+	/** Least time between the starts of two sends of a batch. */
+	mailDelayMs: number;
+}
+
+/** A granted send: which batch it belongs to; release it when the send has ended. */
+export interface SendSlot {
+	batch: number;
+	startedAt: number;
+	release(): void;
+}
+
+/**
+ * Grants send slots in the order asked for, so that no batch holds more than `batchSize` sends
+ * and no two batches are closer than `batchWait`. Every attempt takes a slot, retries included:
+ * the provider counts what reaches it, not what the node meant to send.
+ */
+export class Pacer {
+	private batch = 1;
+
+	private sendsInBatch = 0;
+
+	private lastStartAt = Number.NEGATIVE_INFINITY;
+
+	private inFlight = 0;
+
+	private lastEndAt = Number.NEGATIVE_INFINITY;
+
+	private drained: (() => void) | undefined;
+
+	// Slots are granted one after the other, whatever the number of connections asking.
+	private queue: Promise<unknown> = Promise.resolve();
+
+	constructor(
+		private readonly rules: PacingRules,
+		private readonly clock: Clock,
+	) {}
+
+	acquire(signal?: AbortSignal): Promise<SendSlot> {
+		const granted = this.queue.then(() => this.grant(signal));
+		this.queue = granted.catch(() => undefined);
+		return granted;
+	}
+
+	private async grant(signal?: AbortSignal): Promise<SendSlot> {
+		const { batchSize, batchWaitMs, mailDelayMs } = this.rules;
+		if (batchSize > 0 && this.sendsInBatch === batchSize) {
+			await this.allReleased(signal);
+			await this.waitUntil(this.lastEndAt + batchWaitMs, signal);
+			this.batch += 1;
+			this.sendsInBatch = 0;
+		} else if (this.sendsInBatch > 0) {
+			await this.waitUntil(this.lastStartAt + mailDelayMs, signal);
+		}
+		this.sendsInBatch += 1;
+		this.inFlight += 1;
+		const startedAt = this.clock.now();
+		this.lastStartAt = startedAt;
+		let released = false;
+		return {
+			batch: this.batch,
+			startedAt,
+			release: () => {
+				if (released) return;
+				released = true;
+				this.inFlight -= 1;
+				this.lastEndAt = this.clock.now();
+				if (this.inFlight === 0) this.drained?.();
+			},
+		};
+	}
+
+	private async waitUntil(time: number, signal?: AbortSignal): Promise<void> {
+		const wait = time - this.clock.now();
+		if (wait > 0) await this.clock.sleep(wait, signal);
+		else signal?.throwIfAborted();
+	}
+
+	private allReleased(signal?: AbortSignal): Promise<void> {
+		if (this.inFlight === 0) return Promise.resolve();
+		return new Promise((resolve, reject) => {
+			const onAbort = () => reject(signal?.reason);
+			signal?.addEventListener('abort', onAbort, { once: true });
+			this.drained = () => {
+				signal?.removeEventListener('abort', onAbort);
+				this.drained = undefined;
+				resolve();
+			};
+		});
+	}
+}
+
+/** The batch (from 1) of the message at `position` (from 0), when nothing is retried. */
+export function plannedBatch(position: number, batchSize: number): number {
+	return batchSize > 0 ? Math.floor(position / batchSize) + 1 : 1;
+}

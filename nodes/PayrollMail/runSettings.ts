@@ -1,0 +1,42 @@
+import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
+
+import type { PacingRules } from './plan/pacer';
+
+/** What holds for the whole run, read once: the provider's limits and how to retry. */
+export interface RunSettings {
+	pacing: PacingRules;
+	maxRetries: number;
+	retryWaitMs: number;
+	dryRun: boolean;
+}
+
+/**
+ * Reads the run-wide parameters. They are read for the first item: a batch size that changed
+ * from item to item would have no meaning.
+ */
+export function readRunSettings(context: IExecuteFunctions): RunSettings {
+	const seconds = (name: string, value: unknown) => nonNegative(context, name, value) * 1000;
+	const options = context.getNodeParameter('options', 0, {}) as IDataObject;
+	const batchSize = nonNegative(context, 'Mails per Batch', context.getNodeParameter('batchSize', 0, 0));
+	if (!Number.isInteger(batchSize)) {
+		throw new NodeOperationError(context.getNode(), `Mails per Batch must be a whole number, not ${batchSize}`);
+	}
+	return {
+		pacing: {
+			batchSize,
+			batchWaitMs: seconds('Wait Between Batches', context.getNodeParameter('batchWait', 0, 0)),
+			mailDelayMs: seconds('Wait Between Mails', context.getNodeParameter('mailDelay', 0, 0)),
+		},
+		maxRetries: Math.floor(nonNegative(context, 'Retries', options.maxRetries ?? 2)),
+		retryWaitMs: seconds('Retry Wait', options.retryWait ?? 5),
+		dryRun: options.dryRun === true,
+	};
+}
+
+function nonNegative(context: IExecuteFunctions, label: string, value: unknown): number {
+	const number = Number(value ?? 0);
+	if (!Number.isFinite(number) || number < 0) {
+		throw new NodeOperationError(context.getNode(), `${label} must be 0 or more, not ${String(value)}`);
+	}
+	return number;
+}
