@@ -47,6 +47,8 @@ export interface RunWorkflowOptions {
 		parameters: INodeParameters;
 		/** Decrypted data by credential type; the node is wired to one saved credential of each. */
 		credentials?: HarnessCredentials;
+		/** The node's own settings, such as "On Error: Continue". */
+		settings?: Pick<INode, 'onError' | 'continueOnFail'>;
 	};
 	/** What the source node before the node under test emits. */
 	items: HarnessItem[];
@@ -170,6 +172,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunWorkf
 		typeVersion:
 			nodeUnderTest.typeVersion ?? latestVersion(nodeTypes.getByName(nodeUnderTest.type)),
 		parameters: nodeUnderTest.parameters,
+		...nodeUnderTest.settings,
 		credentials: Object.fromEntries(
 			Object.keys(credentials).map((type) => [type, { id: type, name: type }]),
 		),
