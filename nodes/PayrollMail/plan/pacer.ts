@@ -6,7 +6,7 @@ export interface PacingRules {
 	batchSize: number;
 	/** Pause between the end of one batch and the start of the next. */
 	batchWaitMs: number;
-	/** Least time between the starts of two sends of a batch. */
+	/** Pause between the end of one send and the start of the next, within a batch. */
 	mailDelayMs: number;
 }
 
@@ -21,13 +21,15 @@ export interface SendSlot {
  * Grants send slots in the order asked for, so that no batch holds more than `batchSize` sends
  * and no two batches are closer than `batchWait`. Every attempt takes a slot, retries included:
  * the provider counts what reaches it, not what the node meant to send.
+ *
+ * Both waits are pauses: they start when the sends before them have ended, so a slow login or
+ * a large attachment never eats into them. Sends overlap (several connections) only when there
+ * is no mail delay: a pause between two mails leaves no room for both at once.
  */
 export class Pacer {
 	private batch = 1;
 
 	private sendsInBatch = 0;
-
-	private lastStartAt = Number.NEGATIVE_INFINITY;
 
 	private inFlight = 0;
 
@@ -56,13 +58,13 @@ export class Pacer {
 			await this.waitUntil(this.lastEndAt + batchWaitMs, signal);
 			this.batch += 1;
 			this.sendsInBatch = 0;
-		} else if (this.sendsInBatch > 0) {
-			await this.waitUntil(this.lastStartAt + mailDelayMs, signal);
+		} else if (this.sendsInBatch > 0 && mailDelayMs > 0) {
+			await this.allReleased(signal);
+			await this.waitUntil(this.lastEndAt + mailDelayMs, signal);
 		}
 		this.sendsInBatch += 1;
 		this.inFlight += 1;
 		const startedAt = this.clock.now();
-		this.lastStartAt = startedAt;
 		let released = false;
 		return {
 			batch: this.batch,
