@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- it stands in for the console, to record what would be printed */
 /**
  * Runs `work` while recording everything written to stdout and stderr, console included,
  * so a test can prove that no secret was printed.
