@@ -26,8 +26,17 @@ export function parseMailboxes(text: string, field: string): Mailbox[] {
 	const mailboxes = addressparser(text, { flatten: true });
 	for (const { name, address } of mailboxes) {
 		if (!ADDRESS.test(address)) {
-			const written = address || name;
-			throw new AddressError(field, `${field}: "${written}" is not an e-mail address`);
+			throw new AddressError(field, `${field}: "${address || name}" is not an e-mail address`);
+		}
+		// The parser reads "a b@example.com", or two addresses missing their comma, as a name and
+		// one address: a mail would silently miss someone. A name must come as Name <address>.
+		const namedProperly = text.includes(`<${address}>`) || text.includes(`(${name})`);
+		if (name && !namedProperly) {
+			throw new AddressError(
+				field,
+				`${field}: "${name} ${address}" is not an e-mail address. ` +
+					'Separate several addresses with commas, and write a name as Name <address>',
+			);
 		}
 	}
 	return mailboxes.map(({ name, address }) => ({ name, address }));

@@ -52,6 +52,7 @@ export class Pacer {
 	}
 
 	private async grant(signal?: AbortSignal): Promise<SendSlot> {
+		signal?.throwIfAborted();
 		const { batchSize, batchWaitMs, mailDelayMs } = this.rules;
 		if (batchSize > 0 && this.sendsInBatch === batchSize) {
 			await this.allReleased(signal);
@@ -86,6 +87,7 @@ export class Pacer {
 	}
 
 	private allReleased(signal?: AbortSignal): Promise<void> {
+		signal?.throwIfAborted();
 		if (this.inFlight === 0) return Promise.resolve();
 		return new Promise((resolve, reject) => {
 			const onAbort = () => reject(signal?.reason);

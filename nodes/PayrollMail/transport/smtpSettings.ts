@@ -84,7 +84,7 @@ export function readSmtpSettings(data: ICredentialDataDecryptedObject): SmtpSett
 		authMethod: choice('authMethod', AUTH_METHODS),
 		user: text('user'),
 		// A password may legitimately start or end with a space.
-		password: data.password === undefined ? '' : String(data.password),
+		password: data.password === undefined || data.password === null ? '' : String(data.password),
 		ntlmDomain: text('ntlmDomain'),
 		ntlmWorkstation: text('ntlmWorkstation'),
 		accessToken: text('accessToken'),
