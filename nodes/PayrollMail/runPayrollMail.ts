@@ -17,7 +17,7 @@ import { readRunSettings, type RunSettings } from './runSettings';
 import { dispatch, type MessageOutcome } from './send/dispatcher';
 import { refusalBeforeSending, type MailError } from './mailError';
 import { readSmtpSettings, SmtpSettingsError } from './transport/smtpSettings';
-import { DEFAULT_TUNING, openSmtpTransport } from './transport/smtpTransport';
+import { openSmtpTransport } from './transport/smtpTransport';
 
 type Composed = { request: MailRequest } | { refused: MailError; field?: string };
 
@@ -111,7 +111,8 @@ async function send(context: IExecuteFunctions, composed: Composed[], settings: 
 			: asNodeError(context, error);
 	}
 	const messages = composed.flatMap((entry) => ('request' in entry ? composeMessages(entry.request) : []));
-	const transport = openSmtpTransport(smtpSettings, DEFAULT_TUNING);
+	const transcript = settings.smtpLog ? (line: string) => context.logger.info(`Payroll Mail SMTP ${line}`) : undefined;
+	const transport = openSmtpTransport(smtpSettings, settings.tuning, transcript);
 	let sent: MessageOutcome[];
 	try {
 		sent = await dispatch(messages, {
@@ -121,7 +122,7 @@ async function send(context: IExecuteFunctions, composed: Composed[], settings: 
 			loadAttachments: async (itemIndex, properties) => loadAttachments(context, itemIndex, properties),
 			maxRetries: settings.maxRetries,
 			retryWaitMs: settings.retryWaitMs,
-			parallelConnections: DEFAULT_TUNING.parallelConnections,
+			parallelConnections: settings.tuning.parallelConnections,
 			signal: context.getExecutionCancelSignal() ?? new AbortController().signal,
 		});
 	} finally {

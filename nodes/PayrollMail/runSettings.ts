@@ -1,6 +1,7 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
 
 import type { PacingRules } from './plan/pacer';
+import { DEFAULT_TUNING, type TransportTuning } from './transport/smtpTransport';
 
 /** What holds for the whole run, read once: the provider's limits and how to retry. */
 export interface RunSettings {
@@ -8,6 +9,9 @@ export interface RunSettings {
 	maxRetries: number;
 	retryWaitMs: number;
 	dryRun: boolean;
+	tuning: TransportTuning;
+	/** Write the SMTP conversation to n8n's log. */
+	smtpLog: boolean;
 }
 
 /**
@@ -30,6 +34,13 @@ export function readRunSettings(context: IExecuteFunctions): RunSettings {
 		maxRetries: Math.floor(nonNegative(context, 'Retries', options.maxRetries ?? 2)),
 		retryWaitMs: seconds('Retry Wait', options.retryWait ?? 5),
 		dryRun: options.dryRun === true,
+		tuning: {
+			...DEFAULT_TUNING,
+			connectionTimeoutMs: seconds('Connection Timeout', options.connectionTimeout ?? DEFAULT_TUNING.connectionTimeoutMs / 1000),
+			greetingTimeoutMs: seconds('Greeting Timeout', options.greetingTimeout ?? DEFAULT_TUNING.greetingTimeoutMs / 1000),
+			socketTimeoutMs: seconds('Server Silence Timeout', options.socketTimeout ?? DEFAULT_TUNING.socketTimeoutMs / 1000),
+		},
+		smtpLog: options.smtpLog === true,
 	};
 }
 

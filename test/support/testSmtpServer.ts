@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 
 import type { KeyPair } from './certificates';
@@ -25,7 +25,17 @@ export interface TestServerOptions {
 	refuseRecipient?: (address: string) => Refusal | undefined;
 	/** Called once each message has been read; a Refusal is the reply after DATA. */
 	refuseMessage?: (raw: Buffer) => Refusal | undefined;
+	/** Called for each connection (from 1); a Refusal is the greeting, and the server hangs up. */
+	refuseConnection?: (connection: number) => Refusal | undefined;
+	/** Called as the n-th DATA (from 1, over all sessions) begins; may break the connection. */
+	dataFault?: (data: number) => DataFault | undefined;
 }
+
+/**
+ * duringData: hang up after the first chunk of the message.
+ * beforeReply: take the whole message, then hang up instead of answering 250.
+ */
+export type DataFault = 'duringData' | 'beforeReply';
 
 export interface AuthAttempt {
 	method: string;
@@ -65,6 +75,13 @@ export class TestSmtpServer {
 	static async start(options: TestServerOptions = {}): Promise<TestSmtpServer> {
 		const sessions = new Map<string, SessionRecord>();
 		const messages: ReceivedMessage[] = [];
+		let connectionCount = 0;
+		let dataCount = 0;
+		// smtp-server gives no handle on a session's socket; its connection objects hold one.
+		const hangUp = (sessionId: string) => {
+			const connections = (server as unknown as { connections: Set<{ id: string; _socket: Socket }> }).connections;
+			[...connections].find((connection) => connection.id === sessionId)?._socket.destroy();
+		};
 		const record = (session: SMTPServerSession) => sessionRecord(sessions, session);
 		const mode = options.tls ?? 'starttls';
 		const authMethods = options.authMethods ?? ['PLAIN', 'LOGIN'];
@@ -80,6 +97,10 @@ export class TestSmtpServer {
 			allowInsecureAuth: true,
 			disableReverseLookup: true,
 			logger: false,
+			onConnect(_session, callback) {
+				const refusal = options.refuseConnection?.(++connectionCount);
+				callback(refusal ? withCode(new Error(refusal.text), refusal.code) : undefined);
+			},
 			onAuth(auth, session, callback) {
 				const attempt: AuthAttempt = { method: auth.method, username: auth.username, succeeded: false };
 				record(session).authAttempts.push(attempt);
@@ -106,10 +127,15 @@ export class TestSmtpServer {
 				callback(refusal ? withCode(new Error(refusal.text), refusal.code) : undefined);
 			},
 			onData(stream, session, callback) {
+				const fault = options.dataFault?.(++dataCount);
 				const chunks: Buffer[] = [];
-				stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+				stream.on('data', (chunk: Buffer) => {
+					chunks.push(chunk);
+					if (fault === 'duringData') hangUp(session.id);
+				});
 				stream.on('end', () => {
 					const raw = Buffer.concat(chunks);
+					if (fault === 'duringData') return;
 					const refusal = options.refuseMessage?.(raw);
 					if (refusal) return callback(withCode(new Error(refusal.text), refusal.code));
 					messages.push({
@@ -121,6 +147,7 @@ export class TestSmtpServer {
 						secure: session.secure,
 						user: session.user as string | undefined,
 					});
+					if (fault === 'beforeReply') return hangUp(session.id);
 					callback();
 				});
 			},

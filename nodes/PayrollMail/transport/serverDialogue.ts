@@ -1,14 +1,35 @@
+import { scrub } from './smtpFailure';
+
+/** Where the SMTP conversation goes when the clerk asks for it; nowhere otherwise. */
+export type TranscriptSink = (line: string) => void;
+
+interface LogEntry {
+	tnx?: string;
+	sid?: string;
+}
+
 /**
- * What the SMTP server said about itself, read from nodemailer's transaction log.
- *
- * nodemailer keeps the EHLO reply to itself, yet a clerk whose forced login method is refused
- * needs to hear which methods the server does offer. nodemailer masks credentials in the lines
- * it logs; this sink keeps only the server's EHLO reply and prints nothing.
+ * What the SMTP server said, read from nodemailer's transaction log, which nodemailer keeps
+ * free of credentials. Three things are needed from it:
+ * - the EHLO reply, so a refused forced login can name the methods the server does offer;
+ * - whether a connection broke after the whole message was sent but before the server's
+ *   reply: the mail may have been delivered, so it must not be sent again blindly;
+ * - with the SMTP log option on, the conversation itself, scrubbed of secrets once more.
  */
 export class ServerDialogue {
-	private awaitingEhloReply = false;
+	private readonly awaitingEhloReply = new Set<string>();
 
 	private ehloReply: string[] | undefined;
+
+	/** Connections that sent a whole message and wait for the server's verdict on it. */
+	private readonly awaitingVerdict = new Set<string>();
+
+	private unknownOutcomes = 0;
+
+	constructor(
+		private readonly secrets: string[] = [],
+		private readonly transcript?: TranscriptSink,
+	) {}
 
 	/** SASL mechanisms of the latest EHLO reply, undefined until one arrived. */
 	offeredAuthMethods(): string[] | undefined {
@@ -21,23 +42,52 @@ export class ServerDialogue {
 		return [...new Set(methods)];
 	}
 
+	/** True once for each connection that broke while the server held a complete message. */
+	takeUnknownOutcome(): boolean {
+		if (this.unknownOutcomes === 0) return false;
+		this.unknownOutcomes -= 1;
+		return true;
+	}
+
 	/** A bunyan-shaped logger for nodemailer's `logger` option with `transactionLog` on. */
 	readonly logger = {
 		trace: () => undefined,
-		debug: (entry: { tnx?: string }, message?: unknown) => this.record(entry.tnx, message),
-		info: () => undefined,
-		warn: () => undefined,
-		error: () => undefined,
+		debug: (entry: LogEntry, message?: unknown) => this.onLine(entry, message),
+		info: (entry: LogEntry, message?: unknown, ...args: unknown[]) => this.onEvent(entry, message, args),
+		warn: (entry: LogEntry, message?: unknown, ...args: unknown[]) => this.onFailure(entry, message, args),
+		error: (entry: LogEntry, message?: unknown, ...args: unknown[]) => this.onFailure(entry, message, args),
 		fatal: () => undefined,
 	};
 
-	private record(direction: string | undefined, message: unknown): void {
+	private onLine({ tnx, sid = '' }: LogEntry, message: unknown): void {
 		if (typeof message !== 'string') return;
-		if (direction === 'client') {
-			this.awaitingEhloReply = /^EHLO\b/i.test(message);
-		} else if (direction === 'server' && this.awaitingEhloReply) {
-			this.awaitingEhloReply = false;
-			this.ehloReply = message.split(/\r?\n/);
+		if (tnx === 'client') {
+			if (/^EHLO\b/i.test(message)) this.awaitingEhloReply.add(sid);
+			this.write(`C: ${message}`);
+		} else if (tnx === 'server') {
+			this.awaitingVerdict.delete(sid);
+			if (this.awaitingEhloReply.delete(sid)) this.ehloReply = message.split(/\r?\n/);
+			this.write(`S: ${message}`);
 		}
 	}
+
+	private onEvent({ tnx, sid = '' }: LogEntry, message: unknown, args: unknown[]): void {
+		// nodemailer notes the end of the message data once it has all been written, dot included.
+		if (tnx === 'message') this.awaitingVerdict.add(sid);
+		if (tnx === 'message' || tnx === 'network') this.write(`* ${format(message, args)}`);
+	}
+
+	private onFailure({ tnx, sid = '' }: LogEntry, message: unknown, args: unknown[]): void {
+		if (this.awaitingVerdict.delete(sid)) this.unknownOutcomes += 1;
+		if (tnx === 'smtp' || tnx === 'network') this.write(`! ${format(message, args)}`);
+	}
+
+	private write(line: string): void {
+		this.transcript?.(scrub(line, this.secrets));
+	}
+}
+
+function format(message: unknown, args: unknown[]): string {
+	let index = 0;
+	return String(message ?? '').replace(/%s/g, () => String(args[index++] ?? ''));
 }

@@ -28,11 +28,16 @@ export interface FailureContext {
 	forcedMechanism?: string;
 	/** What the server's EHLO offered, if it got that far. */
 	offeredAuthMethods?: string[];
+	/** The connection broke after the server had the whole message, before its verdict. */
+	outcomeUnknown?: boolean;
 	/** Values scrubbed from every text that leaves this module. */
 	secrets: string[];
 }
 
 const CERTIFICATE_PROBLEM = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME|HOSTNAME_MISMATCH/;
+/** `mail.error.code` of a mail that may have been delivered: it is never sent again by itself. */
+export const OUTCOME_UNKNOWN = 'EOUTCOMEUNKNOWN';
+
 const CONNECTION_CODES = new Set(['ECONNECTION', 'ESOCKET', 'EDNS', 'ETIMEDOUT', 'EPROTOCOL']);
 
 export function classifySmtpError(error: unknown, context: FailureContext): SmtpFailure {
@@ -54,6 +59,21 @@ export function classifySmtpError(error: unknown, context: FailureContext): Smtp
 			recipientRefusals(err.rejectedErrors, context.secrets),
 		);
 
+	if (context.outcomeUnknown && CONNECTION_CODES.has(code)) {
+		return new SmtpFailure(
+			{
+				...base,
+				code: OUTCOME_UNKNOWN,
+				stage: 'data',
+				permanent: false,
+				message:
+					'The connection was lost after the whole mail was sent and before the server confirmed it: ' +
+					'it may or may not have been delivered. Check the archive copy (BCC) or ask the employee ' +
+					'before sending it again',
+			},
+			false,
+		);
+	}
 	const certificateCode = [err.originalCode, code, err.message].find((text) =>
 		CERTIFICATE_PROBLEM.test(text ?? ''),
 	);

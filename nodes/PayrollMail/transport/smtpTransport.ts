@@ -4,7 +4,7 @@ import type Mail from 'nodemailer/lib/mailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 
 import { ntlmAuthHandler } from './ntlmAuth';
-import { ServerDialogue } from './serverDialogue';
+import { ServerDialogue, type TranscriptSink } from './serverDialogue';
 import type { AuthMethod, SmtpSettings } from './smtpSettings';
 import { classifySmtpError, recipientRefusals, type RecipientRefusal } from './smtpFailure';
 
@@ -65,6 +65,9 @@ export function smtpTransportOptions(
 	return {
 		pool: true,
 		maxConnections: tuning.parallelConnections,
+		// The pool would resend a message whose connection broke, even after the server had the
+		// whole of it; the dispatcher decides about retries, knowing what the server saw.
+		maxRequeues: 0,
 		host: settings.host,
 		port: settings.port,
 		secure: implicitTls,
@@ -121,17 +124,21 @@ function authOptions(settings: SmtpSettings): Partial<SMTPPool.Options> {
 	return { ...always, auth: { user, pass: password, method }, customAuth };
 }
 
+/** Opens the pooled transport; `transcript` receives the SMTP conversation, secrets scrubbed. */
 export function openSmtpTransport(
 	settings: SmtpSettings,
 	tuning: TransportTuning = DEFAULT_TUNING,
+	transcript?: TranscriptSink,
 ): SmtpTransport {
-	const dialogue = new ServerDialogue();
+	const secrets = secretsOf(settings);
+	const dialogue = new ServerDialogue(secrets, transcript);
 	const transporter = createTransport(smtpTransportOptions(settings, tuning, dialogue));
 	const classify = (error: unknown) =>
 		classifySmtpError(error, {
 			forcedMechanism: forcedMechanism(settings),
 			offeredAuthMethods: dialogue.offeredAuthMethods(),
-			secrets: secretsOf(settings),
+			outcomeUnknown: dialogue.takeUnknownOutcome(),
+			secrets,
 		});
 
 	return {
@@ -141,7 +148,7 @@ export function openSmtpTransport(
 				return {
 					messageId: info.messageId,
 					accepted: info.accepted.map(String),
-					refusals: recipientRefusals(info.rejectedErrors, secretsOf(settings)),
+					refusals: recipientRefusals(info.rejectedErrors, secrets),
 					response: info.response,
 				};
 			} catch (error) {
@@ -161,9 +168,9 @@ export function openSmtpTransport(
 	};
 }
 
-/** Values that must never reach an output, an error or a log line. */
+/** Values that must never reach an output, an error or a log line, as typed and as sent. */
 export function secretsOf(settings: SmtpSettings): string[] {
-	return [settings.password, settings.accessToken, settings.clientSecret, settings.refreshToken].filter(
-		(secret) => secret.length > 0,
-	);
+	return [settings.password, settings.accessToken, settings.clientSecret, settings.refreshToken]
+		.filter((secret) => secret.length > 0)
+		.flatMap((secret) => [secret, Buffer.from(secret).toString('base64')]);
 }
