@@ -156,6 +156,14 @@ export const payrollMailProperties: INodeProperties[] = [
 				description: 'Whether to write the conversation with the mail server to n8n\'s log, for troubleshooting. Passwords and tokens are removed.',
 			},
 			{
+				displayName: 'Parallel Connections',
+				name: 'parallelConnections',
+				type: 'number',
+				default: 1,
+				typeOptions: { minValue: 1, maxValue: 10 },
+				description: 'How many connections send at once. Mails still start in input order and batch limits still hold. Check how many your provider allows.',
+			},
+			{
 				displayName: 'Reply To',
 				name: 'replyTo',
 				type: 'string',

@@ -35,7 +35,7 @@ export function readRunSettings(context: IExecuteFunctions): RunSettings {
 		retryWaitMs: seconds('Retry Wait', options.retryWait ?? 5),
 		dryRun: options.dryRun === true,
 		tuning: {
-			...DEFAULT_TUNING,
+			parallelConnections: Math.max(1, Math.floor(nonNegative(context, 'Parallel Connections', options.parallelConnections ?? 1))),
 			connectionTimeoutMs: seconds('Connection Timeout', options.connectionTimeout ?? DEFAULT_TUNING.connectionTimeoutMs / 1000),
 			greetingTimeoutMs: seconds('Greeting Timeout', options.greetingTimeout ?? DEFAULT_TUNING.greetingTimeoutMs / 1000),
 			socketTimeoutMs: seconds('Server Silence Timeout', options.socketTimeout ?? DEFAULT_TUNING.socketTimeoutMs / 1000),

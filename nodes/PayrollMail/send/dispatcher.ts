@@ -79,13 +79,17 @@ class DispatchRun {
 	}
 
 	async start(): Promise<MessageOutcome[]> {
-		const workers = Math.max(1, Math.min(this.deps.parallelConnections, this.messages.length));
-		await Promise.all(Array.from({ length: workers }, async () => this.work()));
+		if (this.messages.length === 0) return this.outcomes;
+		// The first message goes alone: if the login is refused, it is refused once, not once per
+		// connection. Only then do the other connections open.
+		await this.work(1);
+		const workers = Math.min(this.deps.parallelConnections, this.messages.length - this.next);
+		await Promise.all(Array.from({ length: Math.max(1, workers) }, async () => this.work()));
 		return this.outcomes;
 	}
 
-	private async work(): Promise<void> {
-		while (this.next < this.messages.length) {
+	private async work(limit = Number.POSITIVE_INFINITY): Promise<void> {
+		for (let done = 0; done < limit && this.next < this.messages.length; done++) {
 			const index = this.next++;
 			const message = this.messages[index];
 			try {
