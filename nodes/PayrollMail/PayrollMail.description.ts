@@ -3,6 +3,30 @@ import type { INodeProperties } from 'n8n-workflow';
 /** The node's parameters; their `name`s are public API (saved workflows store them). */
 export const payrollMailProperties: INodeProperties[] = [
 	{
+		displayName: 'Delivery',
+		name: 'delivery',
+		type: 'options',
+		default: 'smtp',
+		options: [
+			{ name: 'SMTP Server', value: 'smtp', description: 'Send through the mail server of the credential' },
+			{
+				name: 'Pickup Directory',
+				value: 'pickupDirectory',
+				description: 'Write one .eml file per mail into a folder your mail server collects from',
+			},
+		],
+	},
+	{
+		displayName: 'Pickup Directory',
+		name: 'pickupDirectory',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: '/var/spool/pickup',
+		displayOptions: { show: { delivery: ['pickupDirectory'] } },
+		description: 'Folder the mail server collects .eml files from (IIS or Exchange: ...\\Pickup)',
+	},
+	{
 		displayName: 'From Email',
 		name: 'fromEmail',
 		type: 'string',
@@ -36,6 +60,7 @@ export const payrollMailProperties: INodeProperties[] = [
 			{ name: 'Text', value: 'text', description: 'Plain text' },
 			{ name: 'HTML', value: 'html', description: 'Formatted text' },
 			{ name: 'Both', value: 'both', description: 'HTML with a plain-text version for simple mail programs' },
+			{ name: 'RTF', value: 'rtf', description: 'Rich Text Format, as some payroll software writes it' },
 		],
 	},
 	{
@@ -54,6 +79,15 @@ export const payrollMailProperties: INodeProperties[] = [
 		typeOptions: { rows: 5, editor: 'htmlEditor' },
 		default: '',
 		displayOptions: { show: { emailFormat: ['html', 'both'] } },
+	},
+	{
+		displayName: 'RTF',
+		name: 'rtf',
+		type: 'string',
+		typeOptions: { rows: 5 },
+		default: '',
+		displayOptions: { show: { emailFormat: ['rtf'] } },
+		placeholder: '{\\rtf1\\ansi Dear {{ $json.name }}\\par}',
 	},
 	{
 		displayName: 'Attachments',
@@ -119,11 +153,31 @@ export const payrollMailProperties: INodeProperties[] = [
 		default: {},
 		options: [
 			{
+				displayName: 'Auto-Submitted Header',
+				name: 'autoSubmitted',
+				type: 'boolean',
+				default: true,
+				description: 'Whether to mark the mails "Auto-Submitted: auto-generated", so that out-of-office replies do not flood the sender',
+			},
+			{
 				displayName: 'CC Email',
 				name: 'ccEmail',
 				type: 'string',
 				default: '',
 				description: 'Visible copy to these addresses, separated by commas',
+			},
+			{
+				displayName: 'Character Set',
+				name: 'charset',
+				type: 'options',
+				default: 'utf8',
+				options: [
+					{ name: 'UTF-8', value: 'utf8' },
+					{ name: 'Windows-1252', value: 'windows1252' },
+					{ name: 'ISO-8859-1 (Latin-1)', value: 'iso88591' },
+					{ name: 'ISO-8859-15 (Latin-9, with €)', value: 'iso885915' },
+				],
+				description: 'Code page of subject and body, for old mail systems that expect one. A character the code page lacks fails that mail.',
 			},
 			{
 				displayName: 'Connection Timeout (Seconds)',
@@ -134,11 +188,36 @@ export const payrollMailProperties: INodeProperties[] = [
 				description: 'How long to wait for the server to accept the connection',
 			},
 			{
+				displayName: 'Custom Headers',
+				name: 'headers',
+				type: 'fixedCollection',
+				typeOptions: { multipleValues: true },
+				default: {},
+				placeholder: 'Add Header',
+				options: [
+					{
+						displayName: 'Header',
+						name: 'header',
+						values: [
+							{ displayName: 'Name', name: 'name', type: 'string', default: '', placeholder: 'X-Payroll-Period' },
+							{ displayName: 'Value', name: 'value', type: 'string', default: '' },
+						],
+					},
+				],
+			},
+			{
 				displayName: 'Dry Run',
 				name: 'dryRun',
 				type: 'boolean',
 				default: false,
 				description: 'Whether to build every mail and check addresses and attachments without sending anything',
+			},
+			{
+				displayName: 'Fold Long Subject',
+				name: 'foldSubject',
+				type: 'boolean',
+				default: true,
+				description: 'Whether to wrap a long subject over several header lines as the mail standard asks (78 columns); off keeps it on one line for systems that cannot unwrap',
 			},
 			{
 				displayName: 'Greeting Timeout (Seconds)',
@@ -147,6 +226,29 @@ export const payrollMailProperties: INodeProperties[] = [
 				default: 30,
 				typeOptions: { minValue: 1 },
 				description: 'How long to wait for the server\'s greeting once connected',
+			},
+			{
+				displayName: 'Idempotency Key',
+				name: 'idempotencyKey',
+				type: 'string',
+				default: '',
+				placeholder: '{{ $json.employeeId }}-{{ $json.period }}',
+				description: 'With Skip Already Sent: what makes a mail "the same"; empty uses the recipients, subject and attachments',
+			},
+			{
+				displayName: 'Include EML',
+				name: 'includeEml',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to add each mail, exactly as sent, to its output item as binary "eml", e.g. to archive it',
+			},
+			{
+				displayName: 'Inline Images',
+				name: 'inlineImages',
+				type: 'string',
+				default: '',
+				placeholder: 'logo',
+				description: 'Binary properties to embed, separated by commas; the HTML shows each as &lt;img src="cid:logo"&gt;',
 			},
 			{
 				displayName: 'Log SMTP Conversation',
@@ -162,6 +264,21 @@ export const payrollMailProperties: INodeProperties[] = [
 				default: 1,
 				typeOptions: { minValue: 1, maxValue: 10 },
 				description: 'How many connections send at once. Mails still start in input order and batch limits still hold. Check how many your provider allows.',
+			},
+			{
+				displayName: 'PDF Password',
+				name: 'pdfPassword',
+				type: 'string',
+				typeOptions: { password: true },
+				default: '',
+				description: 'Encrypt every PDF attachment (AES-256) so that it opens only with this password, e.g. an expression over the employee\'s birth date',
+			},
+			{
+				displayName: 'Read Receipt',
+				name: 'readReceipt',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to ask for a read receipt, sent to the Reply To address or else the sender',
 			},
 			{
 				displayName: 'Reply To',
@@ -195,12 +312,32 @@ export const payrollMailProperties: INodeProperties[] = [
 				description: 'How long the server may stay silent in the middle of a conversation before the attempt counts as failed',
 			},
 			{
+				displayName: 'Skip Already Sent',
+				name: 'skipAlreadySent',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to skip mails an earlier execution of this workflow already sent, so that running the same month again sends nothing twice',
+			},
+			{
 				displayName: 'Test Recipient',
 				name: 'testRecipient',
 				type: 'string',
 				default: '',
 				placeholder: 'me@example.com',
 				description: 'Send every mail to this address only, instead of the employees, CC and archive copy',
+			},
+			{
+				displayName: 'Transfer Encoding',
+				name: 'transferEncoding',
+				type: 'options',
+				default: 'auto',
+				options: [
+					{ name: 'Automatic', value: 'auto' },
+					{ name: 'Base64', value: 'base64' },
+					{ name: 'Quoted-Printable', value: 'quotedPrintable' },
+					{ name: '8bit', value: 'eightBit', description: 'Only if the server offers 8BITMIME' },
+				],
+				description: 'How the body is written on the wire',
 			},
 		],
 	},

@@ -12,9 +12,13 @@ import { readMailRequest } from './compose/readMailRequest';
 import { systemClock } from './plan/clock';
 import { Pacer, plannedBatch } from './plan/pacer';
 import { buildMailResult, type ItemOutcome } from './result/mailResult';
+import { emlBinaries } from './result/emlBinary';
 import { routeItems } from './result/outputs';
 import { readRunSettings, type RunSettings } from './runSettings';
-import { dispatch, type MessageOutcome } from './send/dispatcher';
+import { dispatch, type MailCarrier, type MessageOutcome } from './send/dispatcher';
+import { checkPickupDirectory } from './send/pickupDirectory';
+import { pickupCarrier } from './send/pickupCarrier';
+import { SentLedger } from './send/sentLedger';
 import { refusalBeforeSending, type MailError } from './mailError';
 import { readSmtpSettings, SmtpSettingsError } from './transport/smtpSettings';
 import { openSmtpTransport } from './transport/smtpTransport';
@@ -44,7 +48,8 @@ export async function runPayrollMail(context: IExecuteFunctions): Promise<INodeE
 	const outcomes = settings.dryRun
 		? await rehearse(context, composed, settings)
 		: await send(context, composed, settings);
-	return routeItems(items, outcomes.map(buildMailResult));
+	const emls = settings.includeEml ? await emlBinaries(context, outcomes) : [];
+	return routeItems(items, outcomes.map(buildMailResult), emls);
 }
 
 function asNodeError(context: IExecuteFunctions, error: unknown): NodeOperationError {
@@ -87,7 +92,7 @@ async function rehearse(
 		}
 		const { request } = entry;
 		try {
-			await loadAttachments(context, request.itemIndex, request.attachmentProperties);
+			await loadAttachments(context, request);
 		} catch (error) {
 			outcomes.push({ request, refused: refusalBeforeSending('attachment', error) });
 			continue;
@@ -102,31 +107,26 @@ async function rehearse(
 }
 
 async function send(context: IExecuteFunctions, composed: Composed[], settings: RunSettings): Promise<ItemOutcome[]> {
-	let smtpSettings;
-	try {
-		smtpSettings = readSmtpSettings(await context.getCredentials('payrollSmtpApi'));
-	} catch (error) {
-		throw error instanceof SmtpSettingsError
-			? new NodeOperationError(context.getNode(), `Payroll Mail SMTP credential: ${error.message}`)
-			: asNodeError(context, error);
-	}
-	const messages = composed.flatMap((entry) => ('request' in entry ? composeMessages(entry.request) : []));
-	const transcript = settings.smtpLog ? (line: string) => context.logger.info(`Payroll Mail SMTP ${line}`) : undefined;
-	const transport = openSmtpTransport(smtpSettings, settings.tuning, transcript);
+	const carrier = await openCarrier(context, settings);
 	let sent: MessageOutcome[];
 	try {
-		sent = await dispatch(messages, {
-			transport,
-			pacer: new Pacer(settings.pacing, systemClock),
-			clock: systemClock,
-			loadAttachments: async (itemIndex, properties) => loadAttachments(context, itemIndex, properties),
-			maxRetries: settings.maxRetries,
-			retryWaitMs: settings.retryWaitMs,
-			parallelConnections: settings.tuning.parallelConnections,
-			signal: context.getExecutionCancelSignal() ?? new AbortController().signal,
-		});
+		sent = await dispatch(
+			composed.flatMap((entry) => ('request' in entry ? composeMessages(entry.request) : [])),
+			{
+				transport: carrier,
+				pacer: new Pacer(settings.pacing, systemClock),
+				clock: systemClock,
+				loadAttachments: async (request) => loadAttachments(context, request),
+				ledger: settings.skipAlreadySent ? new SentLedger(context.getWorkflowStaticData('node')) : undefined,
+				includeEml: settings.includeEml,
+				maxRetries: settings.maxRetries,
+				retryWaitMs: settings.retryWaitMs,
+				parallelConnections: settings.tuning.parallelConnections,
+				signal: context.getExecutionCancelSignal() ?? new AbortController().signal,
+			},
+		);
 	} finally {
-		transport.close();
+		carrier.close();
 	}
 
 	const byItem = new Map<number, MessageOutcome[]>();
@@ -137,4 +137,27 @@ async function send(context: IExecuteFunctions, composed: Composed[], settings: 
 	return composed.map((entry): ItemOutcome =>
 		'refused' in entry ? entry : { request: entry.request, messages: byItem.get(entry.request.itemIndex) ?? [] },
 	);
+}
+
+/** The SMTP transport from the credential, or the pickup folder; checked before anything is sent. */
+async function openCarrier(context: IExecuteFunctions, settings: RunSettings): Promise<MailCarrier & { close(): void }> {
+	const { delivery } = settings;
+	if (delivery.kind === 'pickupDirectory') {
+		try {
+			await checkPickupDirectory(delivery.directory);
+		} catch (error) {
+			throw asNodeError(context, error);
+		}
+		return pickupCarrier(delivery.directory);
+	}
+	let smtpSettings;
+	try {
+		smtpSettings = readSmtpSettings(await context.getCredentials('payrollSmtpApi'));
+	} catch (error) {
+		throw error instanceof SmtpSettingsError
+			? new NodeOperationError(context.getNode(), `Payroll Mail SMTP credential: ${error.message}`)
+			: asNodeError(context, error);
+	}
+	const transcript = settings.smtpLog ? (line: string) => context.logger.info(`Payroll Mail SMTP ${line}`) : undefined;
+	return openSmtpTransport(smtpSettings, settings.tuning, transcript);
 }

@@ -12,6 +12,12 @@ export interface RunSettings {
 	tuning: TransportTuning;
 	/** Write the SMTP conversation to n8n's log. */
 	smtpLog: boolean;
+	/** Where the mails go: the SMTP server, or a pickup folder an MTA collects from. */
+	delivery: { kind: 'smtp' } | { kind: 'pickupDirectory'; directory: string };
+	/** Add each mail's bytes to its output item as binary `eml`. */
+	includeEml: boolean;
+	/** Send nothing an earlier execution already sent (kept in the workflow's static data). */
+	skipAlreadySent: boolean;
 }
 
 /**
@@ -41,7 +47,19 @@ export function readRunSettings(context: IExecuteFunctions): RunSettings {
 			socketTimeoutMs: seconds('Server Silence Timeout', options.socketTimeout ?? DEFAULT_TUNING.socketTimeoutMs / 1000),
 		},
 		smtpLog: options.smtpLog === true,
+		delivery: readDelivery(context),
+		includeEml: options.includeEml === true,
+		skipAlreadySent: options.skipAlreadySent === true,
 	};
+}
+
+function readDelivery(context: IExecuteFunctions): RunSettings['delivery'] {
+	if (context.getNodeParameter('delivery', 0, 'smtp') !== 'pickupDirectory') return { kind: 'smtp' };
+	const directory = String(context.getNodeParameter('pickupDirectory', 0, '') ?? '').trim();
+	if (!directory) {
+		throw new NodeOperationError(context.getNode(), 'Pickup Directory is empty: enter the folder your mail server collects from');
+	}
+	return { kind: 'pickupDirectory', directory };
 }
 
 function nonNegative(context: IExecuteFunctions, label: string, value: unknown): number {

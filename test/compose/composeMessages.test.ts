@@ -21,6 +21,10 @@ function request(overrides: Partial<MailRequest> = {}): MailRequest {
 		body: { text: 'Please find your payslip attached.' },
 		attachmentProperties: ['data'],
 		recipientMode: 'together',
+		inlineImageProperties: [],
+		headers: [],
+		readReceipt: false,
+		autoSubmitted: true,
 		...overrides,
 	};
 }

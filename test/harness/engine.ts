@@ -10,6 +10,7 @@ import type {
 	ExecutionError,
 	ExecutionStatus,
 	IConnections,
+	IDataObject,
 	ICredentialsHelper,
 	INode,
 	INodeExecutionData,
@@ -55,6 +56,8 @@ export interface RunWorkflowOptions {
 	binaryMode?: BinaryMode;
 	/** Aborting it stops the execution as n8n's "Stop" button does. */
 	signal?: AbortSignal;
+	/** The workflow's static data; pass the same object again to play a later execution. */
+	staticData?: IDataObject;
 	/** Called as the engine starts each node, e.g. to abort once the node under test is running. */
 	onNodeStarted?: (nodeName: string) => void;
 }
@@ -191,7 +194,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunWorkf
 		[SOURCE_NODE]: main([NODE_UNDER_TEST]),
 		[NODE_UNDER_TEST]: main(...outputNodes.map(({ name }) => [name])),
 	};
-	const workflow = new Workflow({ id: WORKFLOW_ID, nodes, connections, active: false, nodeTypes });
+	const workflow = new Workflow({ id: WORKFLOW_ID, nodes, connections, active: false, nodeTypes, staticData: options.staticData });
 
 	const executionId = String(++executionCount);
 	const now = new Date();

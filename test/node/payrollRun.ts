@@ -87,6 +87,7 @@ export interface PayrollRunOptions {
 	settings?: { onError?: 'continueRegularOutput' | 'continueErrorOutput' | 'stopWorkflow' };
 	signal?: AbortSignal;
 	onNodeStarted?: (nodeName: string) => void;
+	staticData?: IDataObject;
 }
 
 /** Runs trigger → employees → Payroll Mail → Sent/Failed through n8n's engine. */
@@ -103,6 +104,7 @@ export async function runPayrollMail(options: PayrollRunOptions): Promise<RunWor
 		binaryMode: options.binaryMode,
 		signal: options.signal,
 		onNodeStarted: options.onNodeStarted,
+		staticData: options.staticData,
 	});
 }
 

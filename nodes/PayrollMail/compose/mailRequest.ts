@@ -1,4 +1,5 @@
 import type { Mailbox } from './addresses';
+import type { CustomHeader } from './customHeaders';
 
 export type RecipientMode = 'together' | 'separate';
 
@@ -24,6 +25,17 @@ export interface MailRequest {
 	recipientMode: RecipientMode;
 	/** When set, every message goes to this address alone. */
 	testRecipient?: Mailbox;
+	/** Binary property names embedded as `cid:<property name>`, for an HTML body's images. */
+	inlineImageProperties: string[];
+	headers: CustomHeader[];
+	/** Ask for a read receipt (Disposition-Notification-To) to the Reply-To, else the sender. */
+	readReceipt: boolean;
+	/** Mark the mail `Auto-Submitted: auto-generated`, so out-of-office replies stay away. */
+	autoSubmitted: boolean;
+	/** Every PDF attachment is encrypted with it before sending. */
+	pdfPassword?: string;
+	/** The clerk's key for "already sent" (skipAlreadySent); a default is made when empty. */
+	idempotencyKey?: string;
 }
 
 /** One message to hand to the server; an item in `separate` mode makes several. */

@@ -2,6 +2,7 @@ import type { IExecuteFunctions, IDataObject } from 'n8n-workflow';
 
 import { AddressError, parseMailboxes, parseSingleMailbox } from './addresses';
 import { parsePropertyList } from './attachments';
+import { checkCustomHeaders, type CustomHeader } from './customHeaders';
 import type { MailBody, MailRequest, RecipientMode } from './mailRequest';
 
 /** Reads the node's parameters as evaluated for one item; throws what a clerk must correct. */
@@ -25,7 +26,18 @@ export function readMailRequest(context: IExecuteFunctions, itemIndex: number): 
 		attachmentProperties: parsePropertyList(text('attachments')),
 		recipientMode: context.getNodeParameter('recipientMode', itemIndex, 'together') as RecipientMode,
 		testRecipient: testRecipient ? parseSingleMailbox(testRecipient, 'Test Recipient') : undefined,
+		inlineImageProperties: parsePropertyList(option('inlineImages'), 'Inline Images'),
+		headers: checkCustomHeaders(readHeaderPairs(options)),
+		readReceipt: options.readReceipt === true,
+		autoSubmitted: options.autoSubmitted !== false,
+		pdfPassword: String(options.pdfPassword ?? '') || undefined,
+		idempotencyKey: option('idempotencyKey') || undefined,
 	};
+}
+
+function readHeaderPairs(options: IDataObject): CustomHeader[] {
+	const pairs = ((options.headers as IDataObject | undefined)?.header ?? []) as IDataObject[];
+	return pairs.map((pair) => ({ name: String(pair.name ?? ''), value: String(pair.value ?? '') }));
 }
 
 function readBody(context: IExecuteFunctions, itemIndex: number): MailBody {

@@ -96,7 +96,8 @@ export function buildMailResult(outcome: ItemOutcome): MailResult {
 }
 
 function itemStatus(messages: MessageOutcome[]): MailStatus {
-	if (messages.every((message) => message.state === 'sent')) return 'sent';
+	if (messages.every((message) => message.state === 'skipped')) return 'skipped';
+	if (messages.every((message) => message.state === 'sent' || message.state === 'skipped')) return 'sent';
 	if (messages.some((message) => message.accepted.length > 0)) return 'partial';
 	return 'failed';
 }

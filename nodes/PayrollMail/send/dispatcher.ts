@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 
 import type { Attachment } from '../compose/attachments';
-import type { OutgoingMessage } from '../compose/mailRequest';
+import type { MailRequest, OutgoingMessage } from '../compose/mailRequest';
 import type { Clock } from '../plan/clock';
 import type { Pacer } from '../plan/pacer';
 import { refusalBeforeSending, type MailError } from '../mailError';
 import { SmtpFailure, type RecipientRefusal } from '../transport/smtpFailure';
 import type { SmtpTransport } from '../transport/smtpTransport';
-import { toNodemailerMessage } from './nodemailerMessage';
+import { composeRaw, toNodemailerMessage } from './nodemailerMessage';
+import { messageKey, type SentLedger } from './sentLedger';
 
-export type MessageState = 'sent' | 'partial' | 'failed';
+export type MessageState = 'sent' | 'partial' | 'failed' | 'skipped';
 
 /** What became of one message. */
 export interface MessageOutcome {
@@ -23,15 +24,25 @@ export interface MessageOutcome {
 	error?: MailError;
 	batch?: number;
 	attempts: number;
+	/** When the server accepted it; for a skipped message, when an earlier run sent it. */
 	sentAt?: string;
+	/** The message as it was sent, with the Include EML option. */
+	eml?: Buffer;
 }
 
+/** Whatever carries a message away: the SMTP transport, or the pickup directory. */
+export type MailCarrier = Pick<SmtpTransport, 'send'>;
+
 export interface DispatchDependencies {
-	transport: Pick<SmtpTransport, 'send'>;
+	transport: MailCarrier;
 	pacer: Pacer;
 	clock: Clock;
 	/** Reads an item's attachments; called once per item, however many messages it makes. */
-	loadAttachments(itemIndex: number, properties: string[]): Promise<Attachment[]>;
+	loadAttachments(request: MailRequest): Promise<Attachment[]>;
+	/** With skipAlreadySent: the mails earlier runs sent. */
+	ledger?: SentLedger;
+	/** Keep each message's bytes for the output (Include EML). */
+	includeEml: boolean;
 	maxRetries: number;
 	retryWaitMs: number;
 	/** Messages sent at once, each on its own connection. */
@@ -92,8 +103,12 @@ class DispatchRun {
 		for (let done = 0; done < limit && this.next < this.messages.length; done++) {
 			const index = this.next++;
 			const message = this.messages[index];
+			const delivery = new Delivery(message);
 			try {
-				this.outcomes[index] = await this.deliver(new Delivery(message));
+				this.outcomes[index] = await this.deliver(delivery);
+			} catch (error) {
+				// A fault of this node's own must not cost the other items their report.
+				this.outcomes[index] = delivery.close(unexpected(error).detail);
 			} finally {
 				this.finishedWith(message);
 			}
@@ -107,9 +122,18 @@ class DispatchRun {
 
 		let attachments: Attachment[];
 		try {
-			attachments = await this.attachmentsOf(delivery.message);
+			attachments = await this.attachmentsOf(delivery.message.request);
 		} catch (error) {
 			return delivery.close(refusalBeforeSending('attachment', error));
+		}
+
+		const key = this.deps.ledger && messageKey(delivery.message, attachments);
+		const sentBefore = key && this.deps.ledger?.sentAt(key);
+		if (sentBefore) return delivery.skipped(sentBefore);
+		let mail = toNodemailerMessage(delivery.message, delivery.messageId, attachments);
+		if (this.deps.includeEml) {
+			delivery.eml = await composeRaw(mail);
+			mail = { raw: delivery.eml, envelope: mail.envelope, messageId: delivery.messageId };
 		}
 
 		for (;;) {
@@ -126,8 +150,9 @@ class DispatchRun {
 			let failure: SmtpFailure | undefined;
 			try {
 				delivery.startAttempt(slot.batch, slot.startedAt);
-				const mail = toNodemailerMessage(delivery.message, delivery.messageId, delivery.pending, attachments);
-				delivery.accepted(await this.deps.transport.send(mail, signal));
+				const envelope = { from: delivery.message.request.from.address, to: delivery.pending };
+				delivery.accepted(await this.deps.transport.send({ ...mail, envelope }, signal));
+				if (key) this.deps.ledger?.record(key, delivery.sentAt!);
 			} catch (error) {
 				if (signal.aborted) return delivery.close(CANCELLED);
 				failure = error instanceof SmtpFailure ? error : unexpected(error);
@@ -152,12 +177,11 @@ class DispatchRun {
 		}
 	}
 
-	private attachmentsOf(message: OutgoingMessage): Promise<Attachment[]> {
-		const { itemIndex, attachmentProperties } = message.request;
-		let loading = this.attachments.get(itemIndex);
+	private attachmentsOf(request: MailRequest): Promise<Attachment[]> {
+		let loading = this.attachments.get(request.itemIndex);
 		if (!loading) {
-			loading = this.deps.loadAttachments(itemIndex, attachmentProperties);
-			this.attachments.set(itemIndex, loading);
+			loading = this.deps.loadAttachments(request);
+			this.attachments.set(request.itemIndex, loading);
 		}
 		return loading;
 	}
@@ -183,9 +207,11 @@ class Delivery {
 
 	attempts = 0;
 
-	private batch: number | undefined;
+	eml: Buffer | undefined;
 
-	private sentAt: string | undefined;
+	sentAt: string | undefined;
+
+	private batch: number | undefined;
 
 	private response: string | undefined;
 
@@ -208,6 +234,11 @@ class Delivery {
 		this.acceptedBy.push(...info.accepted);
 		this.response = info.response;
 		this.pending = this.worthRetrying(info.refusals);
+	}
+
+	/** An earlier run sent this very mail: nothing goes out. */
+	skipped(sentAt: string): MessageOutcome {
+		return { message: this.message, state: 'skipped', messageId: this.messageId, accepted: [], rejected: [], attempts: 0, sentAt };
 	}
 
 	failed(failure: SmtpFailure): void {
@@ -236,6 +267,7 @@ class Delivery {
 			batch: this.batch,
 			attempts: this.attempts,
 			sentAt: this.acceptedBy.length ? this.sentAt : undefined,
+			eml: this.eml,
 		};
 	}
 
@@ -246,7 +278,7 @@ class Delivery {
 }
 
 function refusalError(rejected: RecipientRefusal[]): MailError {
-	const [first] = rejected;
+	const [first = { recipient: '', response: 'no recipient took the mail', transient: false }] = rejected;
 	return {
 		message: `The server refused ${rejected.map((refusal) => refusal.recipient).join(', ')}: ${first.response}`,
 		code: 'EENVELOPE',

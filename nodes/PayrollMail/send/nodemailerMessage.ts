@@ -1,3 +1,4 @@
+import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
 
 import { formatMailbox } from '../compose/addresses';
@@ -8,13 +9,12 @@ import type { OutgoingMessage } from '../compose/mailRequest';
  * The message as nodemailer takes it. The envelope is given explicitly: it is the only place
  * the archive copy appears, so no Bcc header can ever reach a recipient.
  */
-export function toNodemailerMessage(
-	message: OutgoingMessage,
-	messageId: string,
-	envelopeTo: string[],
-	attachments: Attachment[],
-): Mail.Options {
+export function toNodemailerMessage(message: OutgoingMessage, messageId: string, attachments: Attachment[]): Mail.Options {
 	const { request } = message;
+	const headers: Record<string, string> = {};
+	if (request.autoSubmitted) headers['Auto-Submitted'] = 'auto-generated';
+	if (request.readReceipt) headers['Disposition-Notification-To'] = formatMailbox(request.replyTo[0] ?? request.from);
+	for (const { name, value } of request.headers) headers[name] = value;
 	return {
 		messageId,
 		from: formatMailbox(request.from),
@@ -24,7 +24,19 @@ export function toNodemailerMessage(
 		subject: request.subject,
 		text: request.body.text,
 		html: request.body.html,
-		attachments: attachments.map(({ filename, contentType, content }) => ({ filename, contentType, content })),
-		envelope: { from: request.from.address, to: envelopeTo },
+		attachments: attachments.map(({ filename, contentType, content, cid, contentDisposition }) => ({
+			filename,
+			contentType,
+			content,
+			cid,
+			contentDisposition,
+		})),
+		headers,
+		envelope: { from: request.from.address, to: message.envelopeTo },
 	};
+}
+
+/** The message's bytes exactly as they go out, for the Include EML option and the pickup folder. */
+export async function composeRaw(mail: Mail.Options): Promise<Buffer> {
+	return new MailComposer(mail).compile().build();
 }
