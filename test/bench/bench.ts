@@ -1,0 +1,475 @@
+/**
+ * `npm run bench`: how fast Payroll Mail sends, next to what it should be compared with.
+ *
+ *   npm run bench                     300 employees × 100 KB PDF, each way 3 times:
+ *                                     Payroll Mail (n8n engine, 1 and 3 connections), n8n's Send
+ *                                     Email node (same engine), bare nodemailer pool (1 and 3)
+ *   npm run bench -- --scale          Payroll Mail with 100, 1,000, 10,000 employees × 200 KB PDF:
+ *                                     time per mail and the node's own peak memory
+ *   npm run bench -- --profile payrollMail-1
+ *                                     one scenario under `node --cpu-prof`, and its hot spots
+ *
+ * Options: --runs N, --employees N, --pdf-kb N, --sizes 100,1000,10000, --binary-mode
+ * filesystem|default, --only id,id (scenario ids as printed). Results go to bench/results/.
+ */
+// Must come first: points n8n at a throwaway user folder before n8n-core loads.
+import { collectGarbage, removeUserFolder } from './benchEnv';
+
+import { execFileSync, fork } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import type { BinaryMode } from '../harness/engine';
+import { PACKAGE_DIR } from '../node/payrollRun';
+import { summarizeCpuProfile } from './cpuProfileSummary';
+import { emailSendPackage, N8N_NODES_BASE_VERSION } from './emailSendPackage';
+import { MachineLoad, measuredWindows, megabytes, spread, type MemoryPeaks, type Spread, type TimeWindow } from './measure';
+import { benchEmployees, PayslipMaker, payslipSource } from './payslips';
+import { runScaleScenario, runScenario, type Measurement, type Scenario, type Workload } from './scenarios';
+import { SmtpSink } from './smtpSink';
+
+const RESULTS_DIR = join(PACKAGE_DIR, 'bench', 'results');
+const TS_NODE = ['-r', 'ts-node/register/transpile-only'];
+/** Set by --profile for its child: where to list the measured stretches of the run. */
+const WINDOWS_FILE_VARIABLE = 'PAYROLL_MAIL_BENCH_WINDOWS_FILE';
+const KB = 1024;
+
+const { values: args } = parseArgs({
+	options: {
+		scale: { type: 'boolean', default: false },
+		profile: { type: 'string' },
+		runs: { type: 'string' },
+		employees: { type: 'string', default: '300' },
+		'pdf-kb': { type: 'string' },
+		sizes: { type: 'string', default: '100,1000,10000' },
+		'binary-mode': { type: 'string', default: 'filesystem' },
+		only: { type: 'string' },
+		// Internal: one scale measurement in a process of its own.
+		'scale-child': { type: 'string' },
+	},
+	strict: true,
+});
+
+function positiveInteger(name: string, text: string): number {
+	const value = Number(text);
+	if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number of 1 or more, not "${text}"`);
+	return value;
+}
+
+const binaryMode = args['binary-mode'] as BinaryMode;
+if (binaryMode !== 'filesystem' && binaryMode !== 'default') throw new Error('--binary-mode is filesystem or default');
+
+const SCENARIOS: Scenario[] = [
+	{ id: 'payrollMail-1', kind: 'payrollMail', label: 'Payroll Mail, engine, 1 connection', connections: 1 },
+	{ id: 'nodemailer-1', kind: 'nodemailer', label: 'bare nodemailer pool, 1 connection', connections: 1 },
+	{ id: 'emailSend', kind: 'emailSend', label: `n8n Send Email v2.1, engine`, connections: 1 },
+	{ id: 'payrollMail-3', kind: 'payrollMail', label: 'Payroll Mail, engine, 3 connections', connections: 3 },
+	{ id: 'nodemailer-3', kind: 'nodemailer', label: 'bare nodemailer pool, 3 connections', connections: 3 },
+];
+
+function log(line = ''): void {
+	process.stdout.write(`${line}\n`);
+}
+
+function fixed(value: number, digits = 1): string {
+	return Number.isFinite(value) ? value.toFixed(digits) : '-';
+}
+
+function spreadText({ median, min, max }: Spread, digits = 1): string {
+	return `${fixed(median, digits)} (${fixed(min, digits)}–${fixed(max, digits)})`;
+}
+
+function machine() {
+	const cores = cpus();
+	return {
+		node: process.version,
+		platform: `${process.platform} ${process.arch}`,
+		cpus: cores.length,
+		cpuModel: cores[0]?.model ?? 'unknown',
+		memoryGB: Math.round(totalmem() / 1024 ** 3),
+		loadAverageAtStart: loadavg().map((load) => Math.round(load * 100) / 100),
+	};
+}
+
+function gitState() {
+	try {
+		const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PACKAGE_DIR, encoding: 'utf8' }).trim();
+		const dirty = execFileSync('git', ['status', '--porcelain', '--', 'nodes', 'credentials'], { cwd: PACKAGE_DIR, encoding: 'utf8' }).trim() !== '';
+		return { commit, productionCodeChanged: dirty };
+	} catch {
+		return { commit: 'unknown', productionCodeChanged: false };
+	}
+}
+
+function writeResults(kind: string, data: object): string {
+	mkdirSync(RESULTS_DIR, { recursive: true });
+	const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+	const file = join(RESULTS_DIR, `${stamp}${kind === 'compare' ? '' : `-${kind}`}.json`);
+	writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
+	return file;
+}
+
+function nodemailerVersion(fromDir: string): string {
+	const path = require.resolve('nodemailer/package.json', { paths: [fromDir] });
+	return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+}
+
+/** Two cores are easily taken by a test run elsewhere: say so, since the figures then mean little. */
+async function warnIfBusy(): Promise<number | undefined> {
+	const busy = await MachineLoad.sample(2_000);
+	if (busy === undefined) return undefined;
+	log(`machine busy before start: ${busy}% of all cores${busy > 15 ? '  — WARNING: other work is running; figures will be low and noisy' : ''}`);
+	return busy;
+}
+
+// ---- npm run bench: the comparison ------------------------------------------------------
+
+interface ScenarioSummary {
+	scenario: string;
+	label: string;
+	mailsPerSecond: Spread;
+	seconds: Spread;
+	arrivalSpanSeconds: Spread;
+	connections: Spread;
+	/** CPU of the bench process per mail: the node and n8n, or nodemailer alone. */
+	clientCpuMsPerMail: Spread;
+	sinkCpuMsPerMail: Spread;
+	machineBusyPercent: Spread;
+	bytesPerMail: number;
+}
+
+function summarize(scenario: Scenario, runs: Measurement[]): ScenarioSummary {
+	return {
+		scenario: scenario.id,
+		label: scenario.label,
+		mailsPerSecond: spread(runs.map((run) => run.mailsPerSecond)),
+		seconds: spread(runs.map((run) => run.seconds)),
+		arrivalSpanSeconds: spread(runs.map((run) => run.arrivalSpanSeconds)),
+		connections: spread(runs.map((run) => run.sink.connections)),
+		clientCpuMsPerMail: spread(runs.map((run) => (1000 * (run.clientCpuSeconds ?? Number.NaN)) / run.mails)),
+		sinkCpuMsPerMail: spread(runs.map((run) => run.sink.cpuMs / run.mails)),
+		machineBusyPercent: spread(runs.map((run) => run.machineBusyPercent ?? Number.NaN)),
+		bytesPerMail: Math.round(runs.reduce((sum, run) => sum + run.sink.bytes / run.mails, 0) / Math.max(1, runs.length)),
+	};
+}
+
+function selectedScenarios(): Scenario[] {
+	if (!args.only) return SCENARIOS;
+	const ids = args.only.split(',').map((id) => id.trim());
+	const unknown = ids.filter((id) => !SCENARIOS.some((scenario) => scenario.id === id));
+	if (unknown.length) throw new Error(`--only: unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+	return SCENARIOS.filter((scenario) => ids.includes(scenario.id));
+}
+
+function makeWorkload(count: number, pdfBytes: number, emailSendPackageDir: string | undefined): Workload {
+	const employees = benchEmployees(count);
+	const maker = new PayslipMaker(pdfBytes);
+	return { employees, payslips: employees.map((employee) => maker.buffer(employee)), binaryMode, emailSendPackageDir };
+}
+
+async function compare(): Promise<void> {
+	const startedAt = new Date();
+	const runs = positiveInteger('runs', args.runs ?? '3');
+	const count = positiveInteger('employees', args.employees);
+	const pdfBytes = positiveInteger('pdf-kb', args['pdf-kb'] ?? '100') * KB;
+	const scenarios = selectedScenarios();
+	const emailSendPackageDir = scenarios.some((scenario) => scenario.kind === 'emailSend')
+		? emailSendPackage(PACKAGE_DIR, (line) => log(line))
+		: undefined;
+
+	log(`Payroll Mail bench: ${count} employees × ${pdfBytes / KB} KB PDF, ${runs} runs each, binary mode ${binaryMode}`);
+	log(`${machine().cpus} CPUs (${machine().cpuModel}), Node ${process.version}; sink: smtp-server in its own process, plain SMTP on 127.0.0.1`);
+	const busyBefore = await warnIfBusy();
+	const sink = await SmtpSink.start();
+	const measurements: Array<Measurement & { run: number }> = [];
+	try {
+		// Warm-up: loads every module and lets the JIT see each path once; not counted.
+		const warmUp = makeWorkload(Math.min(20, count), pdfBytes, emailSendPackageDir);
+		for (const scenario of scenarios) await runScenario(scenario, warmUp, sink);
+		measuredWindows.length = 0;
+
+		const workload = makeWorkload(count, pdfBytes, emailSendPackageDir);
+		for (let run = 1; run <= runs; run++) {
+			// Each run takes the ways in a different order, so none is always first after a pause.
+			const order = scenarios.map((_, index) => scenarios[(index + run - 1) % scenarios.length]);
+			for (const scenario of order) {
+				collectGarbage();
+				const measurement = await runScenario(scenario, workload, sink);
+				measurements.push({ ...measurement, run });
+				log(
+					`  run ${run}  ${scenario.label.padEnd(38)} ${fixed(measurement.mailsPerSecond).padStart(7)} mails/s  ` +
+						`${fixed(measurement.seconds, 2)} s  ${String(measurement.sink.connections).padStart(3)} connection(s)  ` +
+						`CPU: bench ${fixed((1000 * (measurement.clientCpuSeconds ?? Number.NaN)) / measurement.mails, 2)} ms/mail, ` +
+						`sink ${fixed(measurement.sink.cpuMs / measurement.mails, 2)} ms/mail; machine ${fixed(measurement.machineBusyPercent ?? Number.NaN, 0)}% busy`,
+				);
+			}
+		}
+	} finally {
+		sink.stop();
+	}
+
+	const summaries = scenarios.map((scenario) =>
+		summarize(
+			scenario,
+			measurements.filter((measurement) => measurement.scenario === scenario.id),
+		),
+	);
+	const median = (id: string) => summaries.find((summary) => summary.scenario === id)?.mailsPerSecond.median ?? Number.NaN;
+	const ratios = {
+		payrollMailOverNodemailer: median('payrollMail-1') / median('nodemailer-1'),
+		payrollMailOverEmailSend: median('payrollMail-1') / median('emailSend'),
+		payrollMail3OverNodemailer3: median('payrollMail-3') / median('nodemailer-3'),
+		payrollMail3OverPayrollMail1: median('payrollMail-3') / median('payrollMail-1'),
+	};
+	const targets = {
+		'Payroll Mail ≥ 0.9 × bare nodemailer (1 connection)': ratios.payrollMailOverNodemailer >= 0.9,
+		'Payroll Mail ≥ 3 × n8n Send Email': ratios.payrollMailOverEmailSend >= 3,
+	};
+
+	log();
+	log(`median (min–max) of ${runs} runs: mails/s; SMTP connections the sink accepted per run; bench process CPU per mail`);
+	for (const summary of summaries) {
+		log(
+			`  ${summary.label.padEnd(38)} ${spreadText(summary.mailsPerSecond).padStart(22)} mails/s  ` +
+				`${spreadText(summary.connections, 0).padStart(13)} connections  ${spreadText(summary.clientCpuMsPerMail, 2).padStart(20)} CPU ms/mail`,
+		);
+	}
+	log(`  (${Math.round(summaries[0].bytesPerMail / KB)} KB per mail on the wire)`);
+	log();
+	log(`  Payroll Mail / bare nodemailer (1 connection):  ${fixed(ratios.payrollMailOverNodemailer, 2)}   target ≥ 0.90`);
+	log(`  Payroll Mail / n8n Send Email:                  ${fixed(ratios.payrollMailOverEmailSend, 2)}   target ≥ 3.00`);
+	log(`  Payroll Mail / bare nodemailer (3 connections): ${fixed(ratios.payrollMail3OverNodemailer3, 2)}`);
+	log(`  Payroll Mail 3 connections / 1 connection:      ${fixed(ratios.payrollMail3OverPayrollMail1, 2)}`);
+	for (const [target, met] of Object.entries(targets)) log(`  ${met ? 'met   ' : 'MISSED'} ${target}`);
+
+	const windowsFile = process.env[WINDOWS_FILE_VARIABLE];
+	if (windowsFile) writeFileSync(windowsFile, JSON.stringify(measuredWindows));
+	const finishedAt = new Date();
+	const file = writeResults('compare', {
+		kind: 'compare',
+		command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+		startedAt: startedAt.toISOString(),
+		durationSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+		machine: machine(),
+		git: gitState(),
+		machineBusyPercentBeforeStart: busyBefore,
+		config: {
+			employees: count,
+			pdfBytes,
+			runs,
+			binaryMode,
+			payrollMail: 'batchSize 0, no waits, plaintext SMTP, no login',
+			emailSend: emailSendPackageDir
+				? `n8n-nodes-base@${N8N_NODES_BASE_VERSION} EmailSend v2.1 with nodemailer ${nodemailerVersion(emailSendPackageDir)}`
+				: undefined,
+			nodemailer: `nodemailer ${nodemailerVersion(PACKAGE_DIR)} pool, default pool options, attachments from memory`,
+			timing: 'engine: the node under test from start to end (engine hooks); nodemailer: createTransport to close',
+		},
+		summaries,
+		ratios,
+		targets,
+		measurements,
+	});
+	log();
+	log(`${fixed((finishedAt.getTime() - startedAt.getTime()) / 1000)} s; results in ${file}`);
+}
+
+// ---- npm run bench -- --scale: 100 → 10,000 employees ----------------------------------
+
+interface ScaleMeasurement {
+	employees: number;
+	pdfBytes: number;
+	inputBytes: number;
+	storeSeconds: number;
+	nodeSeconds: number;
+	msPerMail: number;
+	connections: number;
+	clientCpuSeconds: number;
+	machineBusyPercent?: number;
+	memory: MemoryPeaks;
+	/** Peak over the baseline taken as the node started (after a full GC, input items in place). */
+	nodeRssBytes: number;
+	nodeHeapBytes: number;
+}
+
+/** In the child: one Payroll Mail run of `count` employees, memory sampled while the node runs. */
+async function scaleChild(count: number): Promise<void> {
+	const pdfBytes = positiveInteger('pdf-kb', args['pdf-kb'] ?? '200') * KB;
+	const employees = benchEmployees(count);
+	const maker = new PayslipMaker(pdfBytes);
+	const storeStartedAt = performance.now();
+	let storeSeconds = 0;
+	const source = payslipSource(employees, (employee, index) => {
+		if (index === employees.length - 1) storeSeconds = (performance.now() - storeStartedAt) / 1000;
+		return maker.stream(employee);
+	});
+	const sink = await SmtpSink.start();
+	try {
+		const scenario = SCENARIOS[0];
+		const load = new MachineLoad();
+		const measurement = await runScaleScenario(scenario, { employees, binaryMode }, sink, source);
+		const machineBusyPercent = load.busyPercent();
+		const memory = measurement.memory!;
+		const result: ScaleMeasurement = {
+			employees: count,
+			pdfBytes,
+			inputBytes: count * pdfBytes,
+			storeSeconds,
+			nodeSeconds: measurement.seconds,
+			msPerMail: (measurement.seconds * 1000) / count,
+			connections: measurement.sink.connections,
+			clientCpuSeconds: measurement.clientCpuSeconds ?? Number.NaN,
+			machineBusyPercent,
+			memory,
+			nodeRssBytes: memory.peak.rss - memory.baseline.rss,
+			nodeHeapBytes: memory.peak.heapUsed - memory.baseline.heapUsed,
+		};
+		process.send?.(result);
+	} finally {
+		sink.stop();
+	}
+}
+
+function freeDiskBytes(path: string): number {
+	const stats = statfsSync(path);
+	return stats.bavail * stats.bsize;
+}
+
+async function runScaleChild(count: number, pdfKb: number): Promise<ScaleMeasurement> {
+	const child = fork(__filename, ['--scale-child', String(count), '--pdf-kb', String(pdfKb), '--binary-mode', binaryMode], {
+		execArgv: TS_NODE,
+		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+	});
+	let result: ScaleMeasurement | undefined;
+	child.on('message', (message: ScaleMeasurement) => {
+		result = message;
+	});
+	const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+	if (!result) throw new Error(`the scale run of ${count} employees failed (exit code ${code})`);
+	return result;
+}
+
+async function scale(): Promise<void> {
+	const startedAt = new Date();
+	const sizes = args.sizes.split(',').map((size) => positiveInteger('sizes', size.trim()));
+	const pdfKb = positiveInteger('pdf-kb', args['pdf-kb'] ?? '200');
+	const runs = positiveInteger('runs', args.runs ?? '1');
+	const largest = Math.max(...sizes) * pdfKb * KB;
+	// The largest input is on disk once at a time, next to its metadata; keep 2 GB spare.
+	const needed = largest * 1.1 + 2 * 1024 ** 3;
+	const free = freeDiskBytes(tmpdir());
+	if (binaryMode === 'filesystem' && free < needed) {
+		throw new Error(`--scale needs ${megabytes(needed)} MB free under ${tmpdir()} for the stored payslips; ${megabytes(free)} MB are`);
+	}
+	log(`Payroll Mail scale bench: ${sizes.join(', ')} employees × ${pdfKb} KB PDF, binary mode ${binaryMode}, ${runs} run(s) each`);
+	log('each run in a fresh process; memory sampled every 20 ms while the node runs, over a baseline taken after a full GC as it starts');
+	const busyBefore = await warnIfBusy();
+	const measurements: ScaleMeasurement[] = [];
+	for (const size of sizes) {
+		for (let run = 1; run <= runs; run++) {
+			const measurement = await runScaleChild(size, pdfKb);
+			measurements.push(measurement);
+			log(
+				`  ${String(size).padStart(6)} employees: ${fixed(measurement.msPerMail, 3)} ms/mail (${fixed(1000 / measurement.msPerMail)} mails/s), ` +
+					`node ${fixed(measurement.nodeSeconds, 1)} s, ${measurement.connections} connection(s), ` +
+					`CPU ${fixed((1000 * measurement.clientCpuSeconds) / measurement.employees, 2)} ms/mail, machine ${fixed(measurement.machineBusyPercent ?? Number.NaN, 0)}% busy, ` +
+					`node's own peak: RSS +${megabytes(measurement.nodeRssBytes)} MB, heap +${megabytes(measurement.nodeHeapBytes)} MB ` +
+					`(input ${megabytes(measurement.inputBytes)} MB on disk; RSS ${megabytes(measurement.memory.baseline.rss)} → ${megabytes(measurement.memory.peak.rss)} MB)`,
+			);
+		}
+	}
+	const bySize = sizes.map((size) => {
+		const ofSize = measurements.filter((measurement) => measurement.employees === size);
+		return {
+			employees: size,
+			msPerMail: spread(ofSize.map((measurement) => measurement.msPerMail)),
+			nodeRssMB: spread(ofSize.map((measurement) => megabytes(measurement.nodeRssBytes))),
+			nodeHeapMB: spread(ofSize.map((measurement) => megabytes(measurement.nodeHeapBytes))),
+			inputMB: megabytes(size * pdfKb * KB),
+		};
+	});
+	const at = (size: number) => bySize.find((entry) => entry.employees === size);
+	const growth = (at(10_000)?.msPerMail.median ?? Number.NaN) / (at(1_000)?.msPerMail.median ?? Number.NaN);
+	const peakNodeRss = Math.max(...measurements.map((measurement) => megabytes(measurement.nodeRssBytes)));
+	const targets = {
+		'time per mail at 10,000 ≤ 1.2 × at 1,000': growth <= 1.2,
+		"node's own peak RSS < 300 MB": peakNodeRss < 300,
+	};
+	log();
+	log('  employees   ms/mail (min–max)        node RSS +MB      node heap +MB    input MB');
+	for (const entry of bySize) {
+		log(
+			`  ${String(entry.employees).padStart(9)}   ${spreadText(entry.msPerMail, 3).padEnd(22)}  ${spreadText(entry.nodeRssMB).padEnd(16)}  ` +
+				`${spreadText(entry.nodeHeapMB).padEnd(15)}  ${entry.inputMB}`,
+		);
+	}
+	log();
+	log(`  time per mail, 10,000 / 1,000: ${fixed(growth, 2)}   target ≤ 1.20`);
+	log(`  node's own peak RSS, largest: ${peakNodeRss} MB   target < 300 MB`);
+	for (const [target, met] of Object.entries(targets)) log(`  ${met ? 'met   ' : 'MISSED'} ${target}`);
+	const finishedAt = new Date();
+	const file = writeResults('scale', {
+		kind: 'scale',
+		command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
+		startedAt: startedAt.toISOString(),
+		durationSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+		machine: machine(),
+		git: gitState(),
+		machineBusyPercentBeforeStart: busyBefore,
+		config: { sizes, pdfBytes: pdfKb * KB, runs, binaryMode, parallelConnections: 1, sampleIntervalMs: 20 },
+		bySize,
+		growth10kOver1k: growth,
+		targets,
+		measurements,
+	});
+	log();
+	log(`${fixed((finishedAt.getTime() - startedAt.getTime()) / 1000)} s; results in ${file}`);
+}
+
+// ---- npm run bench -- --profile <scenario>: where the time goes -------------------------
+
+async function profile(id: string): Promise<void> {
+	const scenario = SCENARIOS.find((candidate) => candidate.id === id);
+	if (!scenario) throw new Error(`--profile: unknown scenario ${id}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+	const profileDir = join(RESULTS_DIR, `profile-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+	mkdirSync(profileDir, { recursive: true });
+	const forwarded = ['--only', id, '--runs', args.runs ?? '3', '--employees', args.employees, '--binary-mode', binaryMode];
+	if (args['pdf-kb']) forwarded.push('--pdf-kb', args['pdf-kb']);
+	log(`profiling ${scenario.label} (${forwarded.join(' ')}) into ${profileDir}`);
+	const windowsFile = join(profileDir, 'measured-windows.json');
+	const child = fork(__filename, forwarded, {
+		execArgv: [...TS_NODE, '--cpu-prof', '--cpu-prof-dir', profileDir],
+		env: { ...process.env, [WINDOWS_FILE_VARIABLE]: windowsFile },
+		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+	});
+	const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+	if (code !== 0) throw new Error(`the profiled run failed (exit code ${code})`);
+	const profiles = readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile'));
+	if (!profiles.length) throw new Error('no CPU profile was written');
+	const windows = JSON.parse(readFileSync(windowsFile, 'utf8')) as TimeWindow[];
+	for (const name of profiles) {
+		log();
+		log(summarizeCpuProfile(join(profileDir, name), PACKAGE_DIR, windows));
+	}
+}
+
+async function main(): Promise<void> {
+	if (args['scale-child']) return scaleChild(positiveInteger('scale-child', args['scale-child']));
+	if (args.profile) return profile(args.profile);
+	if (args.scale) return scale();
+	return compare();
+}
+
+main().then(
+	() => {
+		removeUserFolder();
+		process.exit(0);
+	},
+	(error: Error) => {
+		process.stderr.write(`bench failed: ${error.stack ?? error.message}\n`);
+		removeUserFolder();
+		process.exit(1);
+	},
+);

@@ -1,0 +1,84 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+/** What one fresh sink saw between opening and closing. */
+export interface SinkReport {
+	/** SMTP connections accepted. */
+	connections: number;
+	/** Messages taken (250 after DATA). */
+	messages: number;
+	/** Message bytes received, as on the wire after the dot-unstuffing. */
+	bytes: number;
+	/** Date.now() as each message's final dot arrived, in arrival order. */
+	arrivals: number[];
+	/** CPU time the sink process spent while this server was open, in ms. */
+	cpuMs: number;
+}
+
+export type SinkRequest = { id: number; command: 'open' | 'close' };
+export type SinkResponse = { id: number; ready?: boolean; port?: number; report?: SinkReport; error?: string };
+
+/** The sink process, seen from the bench: a fresh SMTP server per measurement. */
+export class SmtpSink {
+	private nextId = 1;
+
+	private readonly waiting = new Map<number, (response: SinkResponse) => void>();
+
+	private constructor(private readonly child: ChildProcess) {
+		child.on('message', (response: SinkResponse) => {
+			this.waiting.get(response.id)?.(response);
+			this.waiting.delete(response.id);
+		});
+	}
+
+	static async start(): Promise<SmtpSink> {
+		const child = fork(join(__dirname, 'smtpSinkProcess.ts'), [], {
+			execArgv: ['-r', 'ts-node/register/transpile-only'],
+			stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+		});
+		await new Promise<void>((resolve, reject) => {
+			const timer = setTimeout(() => reject(new Error('the SMTP sink did not start within 60 s')), 60_000);
+			child.once('error', reject);
+			child.once('exit', (code) => reject(new Error(`the SMTP sink exited with code ${code}`)));
+			child.once('message', (response: SinkResponse) => {
+				clearTimeout(timer);
+				if (response.ready) resolve();
+				else reject(new Error('the SMTP sink sent something before it was ready'));
+			});
+		});
+		child.removeAllListeners('exit');
+		return new SmtpSink(child);
+	}
+
+	private async request(command: SinkRequest['command']): Promise<SinkResponse> {
+		const id = this.nextId++;
+		const response = await new Promise<SinkResponse>((resolve, reject) => {
+			const timer = setTimeout(() => reject(new Error(`the SMTP sink did not answer "${command}" within 60 s`)), 60_000);
+			this.waiting.set(id, (answer) => {
+				clearTimeout(timer);
+				resolve(answer);
+			});
+			this.child.send({ id, command } satisfies SinkRequest);
+		});
+		if (response.error) throw new Error(`SMTP sink: ${response.error}`);
+		return response;
+	}
+
+	/** Starts a fresh server with zeroed counters; returns its port on 127.0.0.1. */
+	async open(): Promise<number> {
+		const { port } = await this.request('open');
+		if (port === undefined) throw new Error('the SMTP sink gave no port');
+		return port;
+	}
+
+	/** Stops the server (after its clients have hung up, 2 s at most) and says what it saw. */
+	async close(): Promise<SinkReport> {
+		const { report } = await this.request('close');
+		if (!report) throw new Error('the SMTP sink gave no report');
+		return report;
+	}
+
+	stop(): void {
+		this.child.disconnect();
+	}
+}
