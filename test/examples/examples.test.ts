@@ -1,0 +1,130 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { INodeProperties } from 'n8n-workflow';
+
+import { payrollMailProperties } from '../../nodes/PayrollMail/PayrollMail.description';
+
+const EXAMPLES_DIR = join(__dirname, '..', '..', 'examples');
+const PAYROLL_MAIL = 'n8n-nodes-payroll-mail.payrollMail';
+const EXPECTED = ['monthly-payslips.json', 'webhook-payslips.json'];
+
+interface WorkflowNode {
+	id: string;
+	name: string;
+	type: string;
+	typeVersion: number;
+	position: [number, number];
+	parameters: Record<string, unknown>;
+	credentials?: Record<string, { id: string; name: string }>;
+}
+
+interface Connection {
+	node: string;
+	type: string;
+	index: number;
+}
+
+interface WorkflowFile {
+	name: string;
+	nodes: WorkflowNode[];
+	connections: Record<string, Record<string, Connection[][]>>;
+	settings: Record<string, unknown>;
+	pinData: Record<string, unknown>;
+}
+
+/** Parameter names a saved Payroll Mail node may hold: the top level and each collection's options. */
+function knownNames(properties: INodeProperties[]): { topLevel: Set<string>; inside: Map<string, Set<string>> } {
+	const inside = new Map<string, Set<string>>();
+	for (const property of properties) {
+		if (property.type === 'collection' || property.type === 'fixedCollection') {
+			const names = (property.options ?? []).map((option) => ('name' in option ? String(option.name) : ''));
+			inside.set(property.name, new Set(names));
+		}
+	}
+	return { topLevel: new Set(properties.map((property) => property.name)), inside };
+}
+
+function load(file: string): WorkflowFile {
+	return JSON.parse(readFileSync(join(EXAMPLES_DIR, file), 'utf8')) as WorkflowFile;
+}
+
+it('examples/ holds both workflows a clerk imports', () => {
+	const files = readdirSync(EXAMPLES_DIR).filter((file) => file.endsWith('.json'));
+	expect(files).toEqual(expect.arrayContaining(EXPECTED));
+});
+
+describe.each(EXPECTED)('%s', (file) => {
+	const workflow = load(file);
+	const byName = new Map(workflow.nodes.map((node) => [node.name, node]));
+	const payrollMail = workflow.nodes.filter((node) => node.type === PAYROLL_MAIL);
+
+	it('is an n8n workflow export: name, nodes, connections, settings, pinData', () => {
+		expect(typeof workflow.name).toBe('string');
+		expect(Array.isArray(workflow.nodes)).toBe(true);
+		expect(typeof workflow.connections).toBe('object');
+		expect(typeof workflow.settings).toBe('object');
+		expect(workflow.pinData).toEqual({});
+		expect(byName.size).toBe(workflow.nodes.length);
+		expect(new Set(workflow.nodes.map((node) => node.id)).size).toBe(workflow.nodes.length);
+		for (const node of workflow.nodes) {
+			expect(typeof node.typeVersion).toBe('number');
+			expect(node.position).toEqual([expect.any(Number), expect.any(Number)]);
+		}
+	});
+
+	it('uses only n8n built-in nodes and Payroll Mail', () => {
+		for (const node of workflow.nodes) {
+			expect(node.type === PAYROLL_MAIL || /^n8n-nodes-base\.[a-zA-Z]+$/.test(node.type)).toBe(true);
+		}
+	});
+
+	it('has one Payroll Mail node whose parameters all exist in the node, with the payrollSmtpApi credential', () => {
+		expect(payrollMail).toHaveLength(1);
+		const [node] = payrollMail;
+		const { topLevel, inside } = knownNames(payrollMailProperties);
+		for (const [name, value] of Object.entries(node.parameters)) {
+			expect({ parameter: name, known: topLevel.has(name) }).toEqual({ parameter: name, known: true });
+			const options = inside.get(name);
+			if (options && value && typeof value === 'object') {
+				for (const option of Object.keys(value)) {
+					expect({ option: `${name}.${option}`, known: options.has(option) }).toEqual({ option: `${name}.${option}`, known: true });
+				}
+			}
+		}
+		// Required fields shown whatever else is chosen (From Email, To Email) must be filled in.
+		const alwaysRequired = payrollMailProperties.filter((property) => property.required && !property.displayOptions);
+		expect(alwaysRequired.length).toBeGreaterThan(0);
+		for (const required of alwaysRequired) {
+			expect(node.parameters[required.name]).toEqual(expect.any(String));
+		}
+		expect(Object.keys(node.credentials ?? {})).toEqual(['payrollSmtpApi']);
+		expect(node.credentials?.payrollSmtpApi.name).toEqual(expect.any(String));
+	});
+
+	it('connects only nodes that exist, and both outputs of Payroll Mail: Sent (0) and Failed (1)', () => {
+		for (const [source, byType] of Object.entries(workflow.connections)) {
+			expect(byName.has(source)).toBe(true);
+			for (const outputs of Object.values(byType)) {
+				for (const connection of outputs.flat()) {
+					expect({ from: source, to: connection.node, exists: byName.has(connection.node) }).toEqual({
+						from: source,
+						to: connection.node,
+						exists: true,
+					});
+					expect(connection.type).toBe('main');
+				}
+			}
+		}
+		const outputs = workflow.connections[payrollMail[0].name]?.main ?? [];
+		expect(outputs[0]?.length).toBeGreaterThan(0);
+		expect(outputs[1]?.length).toBeGreaterThan(0);
+	});
+
+	it('has a sticky note that says what to change', () => {
+		const notes = workflow.nodes.filter((node) => node.type === 'n8n-nodes-base.stickyNote');
+		expect(notes.length).toBeGreaterThan(0);
+		expect(String(notes[0].parameters.content)).toMatch(/what to change/i);
+		expect(String(notes[0].parameters.content)).toMatch(/Payroll Mail SMTP/);
+	});
+});
