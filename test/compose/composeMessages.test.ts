@@ -18,7 +18,7 @@ function request(overrides: Partial<MailRequest> = {}): MailRequest {
 		bcc: [],
 		replyTo: [],
 		subject: 'Payslip 2026-11',
-		body: { text: 'Please find your payslip attached.' },
+		content: { headers: {}, body: { text: 'Please find your payslip attached.' }, needs8BitMime: false },
 		attachmentProperties: ['data'],
 		recipientMode: 'together',
 		inlineImageProperties: [],

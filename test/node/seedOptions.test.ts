@@ -1,3 +1,4 @@
+import iconv from 'iconv-lite';
 import { simpleParser } from 'mailparser';
 import type { IDataObject } from 'n8n-workflow';
 
@@ -179,5 +180,108 @@ describe('skip already sent', () => {
 		const second = await runPayrollMail({ server, items, parameters, staticData });
 		expect(second.outputs[0].map((item) => mailOf(item).status)).toEqual(['skipped', 'sent']);
 		expect(server.messages.map((message) => message.to[0])).toEqual(['employee2@example.com']);
+	});
+});
+
+describe('character set, transfer encoding, subject folding, RTF', () => {
+	const SUBJECT = 'Lohnabrechnung für März 2026 – Jürg Müller, Genève, Abteilung Buchhaltung und Personaladministration, Zürich';
+	const TEXT = 'Grüezi Jürg, anbei Ihre Lohnabrechnung über 1\'234.50 CHF. Freundliche Grüsse, Lohnbüro';
+
+	function partBytes(raw: Buffer, contentType: RegExp): { charset: string; encoding: string; bytes: Buffer } {
+		const text = raw.toString('latin1');
+		const match = new RegExp(`Content-Type: (${contentType.source})[^\\r]*charset=([\\w-]+)\\r\\nContent-Transfer-Encoding: ([\\w-]+)\\r\\n(?:[^\\r]+\\r\\n)*\\r\\n([\\s\\S]*?)\\r\\n--`, 'i').exec(text)!;
+		const [, , charset, encoding, body] = match;
+		const bytes =
+			encoding.toLowerCase() === 'base64'
+				? Buffer.from(body, 'base64')
+				: encoding.toLowerCase() === 'quoted-printable'
+					? Buffer.from(body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1')
+					: Buffer.from(body, 'latin1');
+		return { charset, encoding: encoding.toLowerCase(), bytes };
+	}
+
+	it('writes subject and body in Windows-1252, declared so, and they read back unchanged', async () => {
+		const { outputs } = await runPayrollMail({
+			server,
+			items: employeeItems(employees(1)),
+			parameters: clerkParameters({ subject: SUBJECT, text: TEXT, options: { charset: 'windows1252', transferEncoding: 'quotedPrintable' } }),
+		});
+		expect(outputs[1]).toEqual([]);
+		const raw = server.messages[0].raw;
+		const part = partBytes(raw, /text\/plain/);
+		expect(part.charset.toLowerCase()).toBe('windows-1252');
+		expect(part.encoding).toBe('quoted-printable');
+		expect(iconv.decode(part.bytes, 'windows-1252').trim()).toBe(TEXT);
+		expect(raw.toString('latin1')).toMatch(/Subject: =\?windows-1252\?/i);
+		const [mail] = await parseMessages(server);
+		expect(mail.subject).toBe(SUBJECT);
+		expect(mail.text?.trim()).toBe(TEXT);
+	});
+
+	it('fails the mail whose text has a character the code page lacks, naming it', async () => {
+		const items = employeeItems(employees(2));
+		items[1].json.name = 'Renée (bonus €)';
+		const { outputs } = await runPayrollMail({
+			server,
+			items,
+			parameters: clerkParameters({ subject: 'Lohnabrechnung', options: { charset: 'iso88591' } }),
+		});
+		expect(outputs[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }]);
+		expect(mailOf(outputs[1][0]).error).toMatchObject({ stage: 'validation', message: expect.stringMatching(/"€".*ISO-8859-1/) });
+		expect(server.messages).toHaveLength(1);
+	});
+
+	it('folds a long subject into lines of at most 78 columns that unfold to the original; or keeps one line', async () => {
+		for (const foldSubject of [true, false]) {
+			const before = server.messages.length;
+			await runPayrollMail({ server, items: employeeItems(employees(1)), parameters: clerkParameters({ subject: SUBJECT, options: { foldSubject } }) });
+			const raw = server.messages[before].raw.toString('latin1');
+			const header = /^Subject: .*(?:\r\n[ \t].*)*/m.exec(raw)![0];
+			const lines = header.split('\r\n');
+			if (foldSubject) {
+				expect(lines.length).toBeGreaterThan(1);
+				expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(78);
+			} else {
+				expect(lines).toHaveLength(1);
+			}
+			expect((await simpleParser(server.messages[before].raw)).subject).toBe(SUBJECT);
+		}
+	});
+
+	it('sends base64 when asked', async () => {
+		await runPayrollMail({ server, items: employeeItems(employees(1)), parameters: clerkParameters({ text: TEXT, options: { transferEncoding: 'base64' } }) });
+		const part = partBytes(server.messages[0].raw, /text\/plain/);
+		expect(part.encoding).toBe('base64');
+		expect(part.bytes.toString('utf8').trim()).toBe(TEXT);
+	});
+
+	it('sends an RTF body as a text/rtf part with the source intact', async () => {
+		const rtf = '{\\rtf1\\ansi Sehr geehrte Frau Muster,\\par Ihre Lohnabrechnung liegt bei.\\par}';
+		await runPayrollMail({ server, items: employeeItems(employees(1)), parameters: clerkParameters({ emailFormat: 'rtf', rtf }) });
+		const raw = server.messages[0].raw.toString('latin1');
+		expect(raw).toMatch(/Content-Type: text\/rtf/i);
+		const [mail] = await parseMessages(server);
+		const part = mail.attachments.find((attachment) => attachment.contentType === 'text/rtf');
+		expect(part?.content.toString('latin1').trim()).toBe(rtf);
+	});
+
+	it('sends 8bit only to a server that offers 8BITMIME', async () => {
+		await runPayrollMail({ server, items: employeeItems(employees(1)), parameters: clerkParameters({ text: TEXT, options: { transferEncoding: 'eightBit' } }) });
+		const part = partBytes(server.messages[0].raw, /text\/plain/);
+		expect(part.encoding).toBe('8bit');
+		expect(part.bytes.toString('latin1')).toContain(Buffer.from('Grüezi', 'utf8').toString('latin1'));
+
+		const sevenBit = await TestSmtpServer.start({ tls: 'none', authMethods: ['LOGIN'], users: { [SMTP_USER]: SMTP_PASSWORD }, hide8BitMime: true });
+		try {
+			const { outputs } = await runPayrollMail({
+				server: sevenBit,
+				items: employeeItems(employees(2)),
+				parameters: clerkParameters({ text: TEXT, options: { transferEncoding: 'eightBit' } }),
+			});
+			expect(outputs[1].map((item) => (mailOf(item).error as { code: string }).code)).toEqual(['E8BITMIME', 'E8BITMIME']);
+			expect(sevenBit.messages).toHaveLength(0);
+		} finally {
+			await sevenBit.close();
+		}
 	});
 });

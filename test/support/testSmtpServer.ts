@@ -21,6 +21,8 @@ export interface TestServerOptions {
 	accessTokens?: Record<string, string>;
 	/** Refuse MAIL FROM until the client logged in. */
 	authRequired?: boolean;
+	/** Leave 8BITMIME out of the EHLO reply, as a 7-bit-only server does. */
+	hide8BitMime?: boolean;
 	/** Called for each RCPT TO; a Refusal refuses that recipient. */
 	refuseRecipient?: (address: string) => Refusal | undefined;
 	/** Called once each message has been read; a Refusal is the reply after DATA. */
@@ -94,6 +96,7 @@ export class TestSmtpServer {
 			// Hiding STARTTLS is not enough: smtp-server would still honour the command.
 			disabledCommands: [...(authMethods.length ? [] : ['AUTH']), ...(mode === 'none' ? ['STARTTLS'] : [])],
 			authOptional: !options.authRequired,
+			hide8BITMIME: options.hide8BitMime,
 			allowInsecureAuth: true,
 			disableReverseLookup: true,
 			logger: false,

@@ -1,5 +1,6 @@
 import type { Mailbox } from './addresses';
 import type { CustomHeader } from './customHeaders';
+import type { MailContent } from './mailContent';
 
 export type RecipientMode = 'together' | 'separate';
 
@@ -7,6 +8,7 @@ export type RecipientMode = 'together' | 'separate';
 export interface MailBody {
 	text?: string;
 	html?: string;
+	rtf?: string;
 }
 
 /** What one input item asks to be mailed, with every parameter evaluated for that item. */
@@ -19,7 +21,8 @@ export interface MailRequest {
 	bcc: Mailbox[];
 	replyTo: Mailbox[];
 	subject: string;
-	body: MailBody;
+	/** Subject and body encoded as the mail will carry them. */
+	content: MailContent;
 	/** Binary property names of the item to attach, in order. */
 	attachmentProperties: string[];
 	recipientMode: RecipientMode;

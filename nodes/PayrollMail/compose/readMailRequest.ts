@@ -3,6 +3,7 @@ import type { IExecuteFunctions, IDataObject } from 'n8n-workflow';
 import { AddressError, parseMailboxes, parseSingleMailbox } from './addresses';
 import { parsePropertyList } from './attachments';
 import { checkCustomHeaders, type CustomHeader } from './customHeaders';
+import { composeContent, type TextFormat } from './mailContent';
 import type { MailBody, MailRequest, RecipientMode } from './mailRequest';
 
 /** Reads the node's parameters as evaluated for one item; throws what a clerk must correct. */
@@ -14,6 +15,9 @@ export function readMailRequest(context: IExecuteFunctions, itemIndex: number): 
 	const to = parseMailboxes(text('toEmail'), 'To Email');
 	if (to.length === 0) throw new AddressError('To Email', 'To Email is empty for this item');
 	const testRecipient = option('testRecipient');
+	const attachmentProperties = parsePropertyList(text('attachments'));
+	const inlineImageProperties = parsePropertyList(option('inlineImages'), 'Inline Images');
+	const subject = text('subject');
 	return {
 		itemIndex,
 		from: parseSingleMailbox(text('fromEmail'), 'From Email'),
@@ -21,12 +25,12 @@ export function readMailRequest(context: IExecuteFunctions, itemIndex: number): 
 		cc: parseMailboxes(option('ccEmail'), 'CC Email'),
 		bcc: parseMailboxes(text('bccEmail'), 'Archive Copy (BCC)'),
 		replyTo: parseMailboxes(option('replyTo'), 'Reply To'),
-		subject: text('subject'),
-		body: readBody(context, itemIndex),
-		attachmentProperties: parsePropertyList(text('attachments')),
+		subject,
+		content: composeContent(subject, readBody(context, itemIndex), readFormat(options), attachmentProperties.length + inlineImageProperties.length),
+		attachmentProperties,
 		recipientMode: context.getNodeParameter('recipientMode', itemIndex, 'together') as RecipientMode,
 		testRecipient: testRecipient ? parseSingleMailbox(testRecipient, 'Test Recipient') : undefined,
-		inlineImageProperties: parsePropertyList(option('inlineImages'), 'Inline Images'),
+		inlineImageProperties,
 		headers: checkCustomHeaders(readHeaderPairs(options)),
 		readReceipt: options.readReceipt === true,
 		autoSubmitted: options.autoSubmitted !== false,
@@ -46,5 +50,14 @@ function readBody(context: IExecuteFunctions, itemIndex: number): MailBody {
 	return {
 		text: format === 'text' || format === 'both' ? part('text') : undefined,
 		html: format === 'html' || format === 'both' ? part('html') : undefined,
+		rtf: format === 'rtf' ? String(context.getNodeParameter('rtf', itemIndex, '') ?? '') : undefined,
+	};
+}
+
+function readFormat(options: IDataObject): TextFormat {
+	return {
+		charset: (options.charset ?? 'utf8') as TextFormat['charset'],
+		transferEncoding: (options.transferEncoding ?? 'auto') as TextFormat['transferEncoding'],
+		foldSubject: options.foldSubject !== false,
 	};
 }

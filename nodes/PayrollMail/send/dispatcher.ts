@@ -150,7 +150,7 @@ class DispatchRun {
 			let failure: SmtpFailure | undefined;
 			try {
 				delivery.startAttempt(slot.batch, slot.startedAt);
-				const envelope = { from: delivery.message.request.from.address, to: delivery.pending };
+				const envelope = { ...(mail.envelope as object), to: delivery.pending };
 				delivery.accepted(await this.deps.transport.send({ ...mail, envelope }, signal));
 				if (key) this.deps.ledger?.record(key, delivery.sentAt!);
 			} catch (error) {

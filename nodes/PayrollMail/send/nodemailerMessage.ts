@@ -1,5 +1,6 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
+import type { MimeNodeHeaderMap } from 'nodemailer/lib/mime-node';
 
 import { formatMailbox } from '../compose/addresses';
 import type { Attachment } from '../compose/attachments';
@@ -11,7 +12,7 @@ import type { OutgoingMessage } from '../compose/mailRequest';
  */
 export function toNodemailerMessage(message: OutgoingMessage, messageId: string, attachments: Attachment[]): Mail.Options {
 	const { request } = message;
-	const headers: Record<string, string> = {};
+	const headers: MimeNodeHeaderMap = { ...request.content.headers };
 	if (request.autoSubmitted) headers['Auto-Submitted'] = 'auto-generated';
 	if (request.readReceipt) headers['Disposition-Notification-To'] = formatMailbox(request.replyTo[0] ?? request.from);
 	for (const { name, value } of request.headers) headers[name] = value;
@@ -21,9 +22,7 @@ export function toNodemailerMessage(message: OutgoingMessage, messageId: string,
 		to: message.to.map(formatMailbox),
 		cc: message.cc.length ? message.cc.map(formatMailbox) : undefined,
 		replyTo: request.replyTo.length ? request.replyTo.map(formatMailbox) : undefined,
-		subject: request.subject,
-		text: request.body.text,
-		html: request.body.html,
+		...request.content.body,
 		attachments: attachments.map(({ filename, contentType, content, cid, contentDisposition }) => ({
 			filename,
 			contentType,
@@ -32,7 +31,7 @@ export function toNodemailerMessage(message: OutgoingMessage, messageId: string,
 			contentDisposition,
 		})),
 		headers,
-		envelope: { from: request.from.address, to: message.envelopeTo },
+		envelope: { from: request.from.address, to: message.envelopeTo, use8BitMime: request.content.needs8BitMime || undefined },
 	};
 }
 

@@ -42,6 +42,12 @@ export class ServerDialogue {
 		return [...new Set(methods)];
 	}
 
+	/** Whether the latest EHLO reply names the extension; undefined until one arrived. */
+	offersExtension(name: string): boolean | undefined {
+		if (!this.ehloReply) return undefined;
+		return this.ehloReply.some((line) => new RegExp(`^250[ -]${name}\\b`, 'i').test(line));
+	}
+
 	/** True once for each connection that broke while the server held a complete message. */
 	takeUnknownOutcome(): boolean {
 		if (this.unknownOutcomes === 0) return false;

@@ -6,7 +6,7 @@ import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { ntlmAuthHandler } from './ntlmAuth';
 import { ServerDialogue, type TranscriptSink } from './serverDialogue';
 import type { AuthMethod, SmtpSettings } from './smtpSettings';
-import { classifySmtpError, recipientRefusals, type RecipientRefusal } from './smtpFailure';
+import { classifySmtpError, recipientRefusals, SmtpFailure, type RecipientRefusal } from './smtpFailure';
 
 /** How the node drives the connection; the defaults suit a payroll run. */
 export interface TransportTuning {
@@ -141,9 +141,26 @@ export function openSmtpTransport(
 			secrets,
 		});
 
+	// An 8-bit body over a 7-bit server would be mangled on the way; nodemailer sends it anyway.
+	const require8BitMime = async () => {
+		if (dialogue.offersExtension('8BITMIME') === undefined) await transporter.verify();
+		if (!dialogue.offersExtension('8BITMIME')) {
+			throw new SmtpFailure(
+				{
+					message: 'The server does not offer 8BITMIME, so it cannot take an 8bit body: choose another Transfer Encoding',
+					code: 'E8BITMIME',
+					permanent: true,
+					stage: 'data',
+				},
+				false,
+			);
+		}
+	};
+
 	return {
 		async send(message, signal) {
 			try {
+				if ((message.envelope as { use8BitMime?: boolean } | undefined)?.use8BitMime) await require8BitMime();
 				const info = await transporter.sendMail({ ...message, signal });
 				return {
 					messageId: info.messageId,

@@ -1,0 +1,52 @@
+import type Mail from 'nodemailer/lib/mailer';
+import type { MimeNodeHeaderMap } from 'nodemailer/lib/mime-node';
+
+import type { MailBody } from './mailRequest';
+import { bodyPart, needs8BitMime, subjectHeader, type Charset, type TransferEncoding } from './mimeText';
+
+/** How subject and body are written: the clerk's code page, transfer encoding and folding. */
+export interface TextFormat {
+	charset: Charset;
+	transferEncoding: TransferEncoding;
+	foldSubject: boolean;
+}
+
+/** Subject and body ready for nodemailer, encoded once per item, whatever the number of mails. */
+export interface MailContent {
+	headers: MimeNodeHeaderMap;
+	body: Pick<Mail.Options, 'text' | 'html' | 'alternatives'>;
+	/** 8-bit body: only a server that offers 8BITMIME may take it. */
+	needs8BitMime: boolean;
+}
+
+export class ContentError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'ContentError';
+	}
+}
+
+/**
+ * Encodes an item's subject and body. UTF-8 with automatic transfer encoding is nodemailer's own
+ * way; every other choice makes the parts here, in the code page, because nodemailer would label
+ * them UTF-8. Throws when a character does not fit the code page, naming it.
+ */
+export function composeContent(subject: string, body: MailBody, format: TextFormat, attachmentCount: number): MailContent {
+	const { charset, transferEncoding, foldSubject } = format;
+	const headers: MimeNodeHeaderMap = { Subject: { prepared: true, value: subjectHeader(subject, charset, foldSubject) } };
+	const needs8Bit = needs8BitMime(transferEncoding);
+	const parts = [
+		body.text === undefined ? undefined : { text: body.text, kind: 'plain' as const, field: 'Text' },
+		body.html === undefined ? undefined : { text: body.html, kind: 'html' as const, field: 'HTML' },
+		body.rtf === undefined ? undefined : { text: body.rtf, kind: 'rtf' as const, field: 'RTF' },
+	].filter((part) => part !== undefined);
+	if (needs8Bit && parts.length + attachmentCount < 2) {
+		// nodemailer writes a lone 8-bit part as the whole message, headers lost.
+		throw new ContentError('Transfer encoding 8bit needs an attachment or both Text and HTML; choose Automatic for this mail');
+	}
+	if (charset === 'utf8' && transferEncoding === 'auto' && body.rtf === undefined) {
+		return { headers, body: { text: body.text, html: body.html }, needs8BitMime: false };
+	}
+	const alternatives = parts.map((part) => bodyPart(part.text, part.kind, charset, transferEncoding, part.field));
+	return { headers, body: { alternatives }, needs8BitMime: needs8Bit };
+}
