@@ -188,6 +188,7 @@ const errorOf = (item: INodeExecutionData) => mailOf(item).error as IDataObject;
 				expect(mailOf(item).status).toBe('failed');
 				expect(errorOf(item)).toMatchObject({ stage: 'envelope', responseCode: 554, permanent: true, command: 'RCPT TO' });
 				expect(errorOf(item).message).toMatch(/554 5\.7\.1 <[^>]+@example\.com>: Relay access denied/);
+				expect(errorOf(item).message).toMatch(/only from logged-in clients: check Authentication/);
 			});
 			// Each of the 3 mails had two recipients, the employee and the archive: six refusals.
 			const refusals = relay.log(mark).split('\n').filter((line) => /NOQUEUE: reject: RCPT from .*Relay access denied/.test(line));

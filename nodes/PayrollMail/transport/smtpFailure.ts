@@ -101,9 +101,11 @@ export function classifySmtpError(error: unknown, context: FailureContext): Smtp
 		const sender = /^MAIL\b/i.test(err.command ?? '');
 		return failure(
 			'envelope',
-			sender
-				? `The server refused the sender: ${serverWords || err.message}. Check "From Email" and that the account may send as this address`
-				: `The server refused the recipient: ${serverWords || err.message}. Check the employee's address`,
+			/relay|authenticat/i.test(serverWords)
+				? `The server will not pass the mail on: ${serverWords}. It takes mail only from logged-in clients: check Authentication, User and Password in the credential`
+				: sender
+					? `The server refused the sender: ${serverWords || err.message}. Check "From Email" and that the account may send as this address`
+					: `The server refused the recipient: ${serverWords || err.message}. Check the employee's address`,
 			!base.permanent && responseCode !== undefined,
 		);
 	}
