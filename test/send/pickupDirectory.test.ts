@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { watch } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 // The module object itself, not a namespace copy: jest.spyOn replaces what pickupDirectory calls.
 import fsp from 'node:fs/promises';
@@ -363,9 +363,19 @@ async function inProcess(dir: string): Promise<{ check: Outcome; write: Outcome 
 		write: await settle(writeToPickupDirectory(dir, envelope, Buffer.from('Subject: x\r\n\r\nx\r\n'))),
 	};
 }
+/**
+ * The check as user "nobody": the built module (it needs only Node's own modules) is copied into
+ * a folder anyone may read, since "nobody" may not read the checkout (a clone under a private
+ * temporary folder, say).
+ */
 function asNobody(dir: string): { check: Outcome; write: Outcome } {
+	const built = resolve(__dirname, '../../dist/nodes/PayrollMail/send/pickupDirectory.js');
+	const shared = mkdtempSync(join(tmpdir(), 'payroll-pickup-nobody-'));
+	chmodSync(shared, 0o755);
+	copyFileSync(built, join(shared, 'pickupDirectory.js'));
+	chmodSync(join(shared, 'pickupDirectory.js'), 0o644);
 	const script = `
-		const { checkPickupDirectory, writeToPickupDirectory } = require(${JSON.stringify(require.resolve('../../nodes/PayrollMail/send/pickupDirectory'))});
+		const { checkPickupDirectory, writeToPickupDirectory } = require(${JSON.stringify(join(shared, 'pickupDirectory.js'))});
 		const settle = (p) => p.then(() => 'ok', (e) => ({ name: e.name, code: e.code, message: e.message }));
 		(async () => {
 			const dir = process.argv[1];
@@ -373,20 +383,24 @@ function asNobody(dir: string): { check: Outcome; write: Outcome } {
 			const write = await settle(writeToPickupDirectory(dir, { from: 'a@b.example', to: ['c@d.example'] }, Buffer.from('Subject: x\\r\\n\\r\\nx\\r\\n')));
 			process.stdout.write(JSON.stringify({ check, write }));
 		})();`;
-	const run = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script, dir], {
-		uid: 65534,
-		gid: 65534,
-		cwd: resolve(__dirname, '../..'),
-		encoding: 'utf8',
-		env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: resolve(__dirname, '../../tsconfig.json') },
-	});
-	if (run.error || run.status !== 0) {
-		throw new Error(
-			`Running the check as user "nobody" failed (${run.error?.message ?? `exit ${run.status}`}: ${run.stderr}). ` +
-				'As root, a read-only folder can only be tested by a user chmod applies to.',
-		);
+	try {
+		const run = spawnSync(process.execPath, ['-e', script, dir], {
+			uid: 65534,
+			gid: 65534,
+			cwd: shared,
+			encoding: 'utf8',
+			env: { PATH: process.env.PATH ?? '' },
+		});
+		if (run.error || run.status !== 0) {
+			throw new Error(
+				`Running the check as user "nobody" failed (${run.error?.message ?? `exit ${run.status}`}: ${run.stderr}). ` +
+					'As root, a read-only folder can only be tested by a user chmod applies to.',
+			);
+		}
+		return JSON.parse(run.stdout) as { check: Outcome; write: Outcome };
+	} finally {
+		rmSync(shared, { recursive: true, force: true });
 	}
-	return JSON.parse(run.stdout) as { check: Outcome; write: Outcome };
 }
 
 describe('writeToPickupDirectory: failures leave nothing behind', () => {

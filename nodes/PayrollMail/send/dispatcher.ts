@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Attachment } from '../compose/attachments';
 import type { MailRequest, OutgoingMessage } from '../compose/mailRequest';
 import type { Clock } from '../plan/clock';
-import type { Pacer } from '../plan/pacer';
+import type { Pacer, SendSlot } from '../plan/pacer';
 import { refusalBeforeSending, type MailError } from '../mailError';
 import { SmtpFailure, type RecipientRefusal } from '../transport/smtpFailure';
 import type { SmtpTransport } from '../transport/smtpTransport';
@@ -80,6 +80,8 @@ class DispatchRun {
 
 	private readonly messagesLeft = new Map<number, number>();
 
+	private lastTurn: Promise<void> = Promise.resolve();
+
 	constructor(
 		private readonly messages: OutgoingMessage[],
 		private readonly deps: DispatchDependencies,
@@ -104,18 +106,40 @@ class DispatchRun {
 			const index = this.next++;
 			const message = this.messages[index];
 			const delivery = new Delivery(message);
+			const turn = this.takeTurn();
 			try {
-				this.outcomes[index] = await this.deliver(delivery);
+				this.outcomes[index] = await this.deliver(delivery, turn.firstSlot);
 			} catch (error) {
 				// A fault of this node's own must not cost the other items their report.
 				this.outcomes[index] = delivery.close(unexpected(error).detail);
 			} finally {
+				turn.pass();
 				this.finishedWith(message);
 			}
 		}
 	}
 
-	private async deliver(delivery: Delivery): Promise<MessageOutcome> {
+	/**
+	 * Messages ask the pacer for their first slot in input order, whichever connection is faster
+	 * at reading its attachments: each waits until the message before it has asked, or has let its
+	 * turn pass (failed, skipped) without asking.
+	 */
+	private takeTurn(): { firstSlot(): Promise<SendSlot>; pass(): void } {
+		const previous = this.lastTurn;
+		let pass!: () => void;
+		this.lastTurn = new Promise<void>((resolve) => (pass = resolve));
+		return {
+			firstSlot: async () => {
+				await previous;
+				const slot = this.deps.pacer.acquire(this.deps.signal);
+				pass();
+				return slot;
+			},
+			pass: () => void previous.then(pass),
+		};
+	}
+
+	private async deliver(delivery: Delivery, firstSlot: () => Promise<SendSlot>): Promise<MessageOutcome> {
 		const { signal } = this.deps;
 		if (this.runFailure) return delivery.close(this.runFailure);
 		if (signal.aborted) return delivery.close(CANCELLED);
@@ -136,10 +160,10 @@ class DispatchRun {
 			mail = { raw: delivery.eml, envelope: mail.envelope, messageId: delivery.messageId };
 		}
 
-		for (;;) {
+		for (let asked = false; ; asked = true) {
 			let slot;
 			try {
-				slot = await this.deps.pacer.acquire(signal);
+				slot = await (asked ? this.deps.pacer.acquire(signal) : firstSlot());
 			} catch {
 				return delivery.close(CANCELLED);
 			}
