@@ -10,7 +10,9 @@
  *                                     one scenario under `node --cpu-prof`, and its hot spots
  *
  * Options: --runs N, --employees N, --pdf-kb N, --sizes 100,1000,10000, --binary-mode
- * filesystem|default, --only id,id (scenario ids as printed). Results go to bench/results/.
+ * filesystem|default, --only id,id (scenario ids as printed), --wait-idle SECONDS (wait for
+ * other work on the machine to end first), --no-greeting-delay (the sink greets new connections
+ * at once instead of after smtp-server's 100 ms). Results go to bench/results/.
  */
 // Must come first: points n8n at a throwaway user folder before n8n-core loads.
 import { collectGarbage, removeUserFolder } from './benchEnv';
@@ -35,6 +37,8 @@ const TS_NODE = ['-r', 'ts-node/register/transpile-only'];
 /** Set by --profile for its child: where to list the measured stretches of the run. */
 const WINDOWS_FILE_VARIABLE = 'PAYROLL_MAIL_BENCH_WINDOWS_FILE';
 const KB = 1024;
+/** Busier than this before the start, the machine is shared with other work. */
+const BUSY_PERCENT = 15;
 
 const { values: args } = parseArgs({
 	options: {
@@ -46,6 +50,8 @@ const { values: args } = parseArgs({
 		sizes: { type: 'string', default: '100,1000,10000' },
 		'binary-mode': { type: 'string', default: 'filesystem' },
 		only: { type: 'string' },
+		'wait-idle': { type: 'string' },
+		'no-greeting-delay': { type: 'boolean', default: false },
 		// Internal: one scale measurement in a process of its own.
 		'scale-child': { type: 'string' },
 	},
@@ -60,6 +66,11 @@ function positiveInteger(name: string, text: string): number {
 
 const binaryMode = args['binary-mode'] as BinaryMode;
 if (binaryMode !== 'filesystem' && binaryMode !== 'default') throw new Error('--binary-mode is filesystem or default');
+
+const greetingDelay = !args['no-greeting-delay'];
+const SINK = `smtp-server ${packageVersion('smtp-server')} in its own process, plain SMTP on 127.0.0.1, ${
+	greetingDelay ? "greets each new connection after smtp-server's fixed 100 ms" : 'greets new connections at once (--no-greeting-delay)'
+}`;
 
 const SCENARIOS: Scenario[] = [
 	{ id: 'payrollMail-1', kind: 'payrollMail', label: 'Payroll Mail, engine, 1 connection', connections: 1 },
@@ -111,16 +122,25 @@ function writeResults(kind: string, data: object): string {
 	return file;
 }
 
-function nodemailerVersion(fromDir: string): string {
-	const path = require.resolve('nodemailer/package.json', { paths: [fromDir] });
+function packageVersion(name: string, fromDir = PACKAGE_DIR): string {
+	const path = require.resolve(`${name}/package.json`, { paths: [fromDir] });
 	return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
 }
 
-/** Two cores are easily taken by a test run elsewhere: say so, since the figures then mean little. */
+/**
+ * Two cores are easily taken by a test run elsewhere, and the figures then mean little: with
+ * --wait-idle S, waits up to S seconds for the machine to be mostly idle; says how busy it was.
+ */
 async function warnIfBusy(): Promise<number | undefined> {
-	const busy = await MachineLoad.sample(2_000);
+	const waitSeconds = args['wait-idle'] === undefined ? 0 : Number(args['wait-idle']);
+	const deadline = Date.now() + waitSeconds * 1000;
+	let busy = await MachineLoad.sample(2_000);
+	for (let round = 0; busy !== undefined && busy > BUSY_PERCENT && Date.now() < deadline && round < 10_000; round++) {
+		if (round === 0) log(`machine ${busy}% busy: waiting up to ${waitSeconds} s for it to be below ${BUSY_PERCENT}%`);
+		busy = await MachineLoad.sample(5_000);
+	}
 	if (busy === undefined) return undefined;
-	log(`machine busy before start: ${busy}% of all cores${busy > 15 ? '  — WARNING: other work is running; figures will be low and noisy' : ''}`);
+	log(`machine busy before start: ${busy}% of all cores${busy > BUSY_PERCENT ? '  — WARNING: other work is running; figures will be low and noisy' : ''}`);
 	return busy;
 }
 
@@ -163,6 +183,19 @@ function selectedScenarios(): Scenario[] {
 	return SCENARIOS.filter((scenario) => ids.includes(scenario.id));
 }
 
+/**
+ * The order of a run: each Payroll Mail way right next to the bare nodemailer way it is compared
+ * with, pairs in turn first, and within a pair each first every other run, so that neither is
+ * always the one after a pause or after the other.
+ */
+function runOrder(scenarios: Scenario[], run: number): Scenario[] {
+	const groups = [['payrollMail-1', 'nodemailer-1'], ['payrollMail-3', 'nodemailer-3'], ['emailSend']]
+		.map((ids) => scenarios.filter((scenario) => ids.includes(scenario.id)))
+		.filter((group) => group.length > 0);
+	const rotated = groups.map((_, index) => groups[(index + run - 1) % groups.length]);
+	return rotated.flatMap((group) => (run % 2 === 0 ? [...group].reverse() : group));
+}
+
 function makeWorkload(count: number, pdfBytes: number, emailSendPackageDir: string | undefined): Workload {
 	const employees = benchEmployees(count);
 	const maker = new PayslipMaker(pdfBytes);
@@ -180,9 +213,10 @@ async function compare(): Promise<void> {
 		: undefined;
 
 	log(`Payroll Mail bench: ${count} employees × ${pdfBytes / KB} KB PDF, ${runs} runs each, binary mode ${binaryMode}`);
-	log(`${machine().cpus} CPUs (${machine().cpuModel}), Node ${process.version}; sink: smtp-server in its own process, plain SMTP on 127.0.0.1`);
+	log(`${machine().cpus} CPUs (${machine().cpuModel}), Node ${process.version}`);
+	log(`sink: ${SINK}`);
 	const busyBefore = await warnIfBusy();
-	const sink = await SmtpSink.start();
+	const sink = await SmtpSink.start({ greetingDelay });
 	const measurements: Array<Measurement & { run: number }> = [];
 	try {
 		// Warm-up: loads every module and lets the JIT see each path once; not counted.
@@ -192,9 +226,7 @@ async function compare(): Promise<void> {
 
 		const workload = makeWorkload(count, pdfBytes, emailSendPackageDir);
 		for (let run = 1; run <= runs; run++) {
-			// Each run takes the ways in a different order, so none is always first after a pause.
-			const order = scenarios.map((_, index) => scenarios[(index + run - 1) % scenarios.length]);
-			for (const scenario of order) {
+			for (const scenario of runOrder(scenarios, run)) {
 				collectGarbage();
 				const measurement = await runScenario(scenario, workload, sink);
 				measurements.push({ ...measurement, run });
@@ -223,6 +255,20 @@ async function compare(): Promise<void> {
 		payrollMail3OverNodemailer3: median('payrollMail-3') / median('nodemailer-3'),
 		payrollMail3OverPayrollMail1: median('payrollMail-3') / median('payrollMail-1'),
 	};
+	// The same ratios run by run: the two ways of a pair ran one after the other, so a change in
+	// what else the machine was doing between runs cancels out.
+	const paired = (over: string, under: string) =>
+		spread(
+			Array.from({ length: runs }, (_, index) => {
+				const of = (id: string) => measurements.find((measurement) => measurement.run === index + 1 && measurement.scenario === id);
+				return (of(over)?.mailsPerSecond ?? Number.NaN) / (of(under)?.mailsPerSecond ?? Number.NaN);
+			}).filter(Number.isFinite),
+		);
+	const pairedRatios = {
+		payrollMailOverNodemailer: paired('payrollMail-1', 'nodemailer-1'),
+		payrollMailOverEmailSend: paired('payrollMail-1', 'emailSend'),
+		payrollMail3OverNodemailer3: paired('payrollMail-3', 'nodemailer-3'),
+	};
 	const targets = {
 		'Payroll Mail ≥ 0.9 × bare nodemailer (1 connection)': ratios.payrollMailOverNodemailer >= 0.9,
 		'Payroll Mail ≥ 3 × n8n Send Email': ratios.payrollMailOverEmailSend >= 3,
@@ -238,9 +284,19 @@ async function compare(): Promise<void> {
 	}
 	log(`  (${Math.round(summaries[0].bytesPerMail / KB)} KB per mail on the wire)`);
 	log();
-	log(`  Payroll Mail / bare nodemailer (1 connection):  ${fixed(ratios.payrollMailOverNodemailer, 2)}   target ≥ 0.90`);
-	log(`  Payroll Mail / n8n Send Email:                  ${fixed(ratios.payrollMailOverEmailSend, 2)}   target ≥ 3.00`);
-	log(`  Payroll Mail / bare nodemailer (3 connections): ${fixed(ratios.payrollMail3OverNodemailer3, 2)}`);
+	log('  ratio of medians; in brackets the median (min–max) of the run-by-run ratios');
+	log(
+		`  Payroll Mail / bare nodemailer (1 connection):  ${fixed(ratios.payrollMailOverNodemailer, 2)}   ` +
+			`[${spreadText(pairedRatios.payrollMailOverNodemailer, 2)}]   target ≥ 0.90`,
+	);
+	log(
+		`  Payroll Mail / n8n Send Email:                  ${fixed(ratios.payrollMailOverEmailSend, 2)}   ` +
+			`[${spreadText(pairedRatios.payrollMailOverEmailSend, 2)}]   target ≥ 3.00`,
+	);
+	log(
+		`  Payroll Mail / bare nodemailer (3 connections): ${fixed(ratios.payrollMail3OverNodemailer3, 2)}   ` +
+			`[${spreadText(pairedRatios.payrollMail3OverNodemailer3, 2)}]`,
+	);
 	log(`  Payroll Mail 3 connections / 1 connection:      ${fixed(ratios.payrollMail3OverPayrollMail1, 2)}`);
 	for (const [target, met] of Object.entries(targets)) log(`  ${met ? 'met   ' : 'MISSED'} ${target}`);
 
@@ -260,15 +316,17 @@ async function compare(): Promise<void> {
 			pdfBytes,
 			runs,
 			binaryMode,
+			sink: SINK,
 			payrollMail: 'batchSize 0, no waits, plaintext SMTP, no login',
 			emailSend: emailSendPackageDir
-				? `n8n-nodes-base@${N8N_NODES_BASE_VERSION} EmailSend v2.1 with nodemailer ${nodemailerVersion(emailSendPackageDir)}`
+				? `n8n-nodes-base@${N8N_NODES_BASE_VERSION} EmailSend v2.1 with nodemailer ${packageVersion('nodemailer', emailSendPackageDir)}`
 				: undefined,
-			nodemailer: `nodemailer ${nodemailerVersion(PACKAGE_DIR)} pool, default pool options, attachments from memory`,
+			nodemailer: `nodemailer ${packageVersion('nodemailer')} pool, default pool options, attachments from memory`,
 			timing: 'engine: the node under test from start to end (engine hooks); nodemailer: createTransport to close',
 		},
 		summaries,
 		ratios,
+		pairedRatios,
 		targets,
 		measurements,
 	});
@@ -305,7 +363,7 @@ async function scaleChild(count: number): Promise<void> {
 		if (index === employees.length - 1) storeSeconds = (performance.now() - storeStartedAt) / 1000;
 		return maker.stream(employee);
 	});
-	const sink = await SmtpSink.start();
+	const sink = await SmtpSink.start({ greetingDelay });
 	try {
 		const scenario = SCENARIOS[0];
 		const load = new MachineLoad();
@@ -338,7 +396,9 @@ function freeDiskBytes(path: string): number {
 }
 
 async function runScaleChild(count: number, pdfKb: number): Promise<ScaleMeasurement> {
-	const child = fork(__filename, ['--scale-child', String(count), '--pdf-kb', String(pdfKb), '--binary-mode', binaryMode], {
+	const forwarded = ['--scale-child', String(count), '--pdf-kb', String(pdfKb), '--binary-mode', binaryMode];
+	if (!greetingDelay) forwarded.push('--no-greeting-delay');
+	const child = fork(__filename, forwarded, {
 		execArgv: TS_NODE,
 		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 	});
@@ -418,7 +478,7 @@ async function scale(): Promise<void> {
 		machine: machine(),
 		git: gitState(),
 		machineBusyPercentBeforeStart: busyBefore,
-		config: { sizes, pdfBytes: pdfKb * KB, runs, binaryMode, parallelConnections: 1, sampleIntervalMs: 20 },
+		config: { sizes, pdfBytes: pdfKb * KB, runs, binaryMode, sink: SINK, parallelConnections: 1, sampleIntervalMs: 20 },
 		bySize,
 		growth10kOver1k: growth,
 		targets,
@@ -436,6 +496,8 @@ async function profile(id: string): Promise<void> {
 	const profileDir = join(RESULTS_DIR, `profile-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 	mkdirSync(profileDir, { recursive: true });
 	const forwarded = ['--only', id, '--runs', args.runs ?? '3', '--employees', args.employees, '--binary-mode', binaryMode];
+	if (args['wait-idle']) forwarded.push('--wait-idle', args['wait-idle']);
+	if (!greetingDelay) forwarded.push('--no-greeting-delay');
 	if (args['pdf-kb']) forwarded.push('--pdf-kb', args['pdf-kb']);
 	log(`profiling ${scenario.label} (${forwarded.join(' ')}) into ${profileDir}`);
 	const windowsFile = join(profileDir, 'measured-windows.json');

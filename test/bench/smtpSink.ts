@@ -31,8 +31,9 @@ export class SmtpSink {
 		});
 	}
 
-	static async start(): Promise<SmtpSink> {
-		const child = fork(join(__dirname, 'smtpSinkProcess.ts'), [], {
+	/** `greetingDelay: false` takes out smtp-server's 100 ms wait before it greets a new connection. */
+	static async start(options: { greetingDelay?: boolean } = {}): Promise<SmtpSink> {
+		const child = fork(join(__dirname, 'smtpSinkProcess.ts'), options.greetingDelay === false ? ['--no-greeting-delay'] : [], {
 			execArgv: ['-r', 'ts-node/register/transpile-only'],
 			stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 		});
