@@ -1,0 +1,91 @@
+/**
+ * The workflow run in n8n: Manual Trigger → Code (three employees, a payslip PDF each, one with
+ * a bad address) → Payroll Mail (batches of 2, archive BCC) → a No Op on Sent and on Failed.
+ * Only nodes that exist unchanged in n8n 1.x and 2.x.
+ */
+
+export const SMTP_USER = 'payroll';
+export const SMTP_PASSWORD = 'right-password-1';
+export const WRONG_PASSWORD = 'wrong-password-2';
+export const ARCHIVE = 'archive@example.com';
+export const SENDER = 'payroll@example.com';
+export const PERIOD = '2026-11';
+
+export const employees = [
+	{ name: 'Anna Muster', email: 'anna@example.com', file: 'payslip-anna.pdf' },
+	{ name: 'Ben Beispiel', email: 'ben-at-example.com', file: 'payslip-ben.pdf' },
+	{ name: 'Chris Probe', email: 'chris@example.com', file: 'payslip-chris.pdf' },
+];
+export const badEmployee = employees[1];
+export const goodEmployees = [employees[0], employees[2]];
+
+/** A small PDF per employee, its name inside, so each attachment can be told apart. */
+export function payslipPdf(name: string): Buffer {
+	return Buffer.from(
+		`%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\n` +
+			`% payslip ${PERIOD} for ${name}\ntrailer <</Root 1 0 R>>\n%%EOF\n`,
+		'latin1',
+	);
+}
+
+export function credentialData(password: string, port: number) {
+	return {
+		host: '127.0.0.1',
+		port,
+		connection: 'plaintext',
+		authMethod: 'login',
+		user: SMTP_USER,
+		password,
+	};
+}
+
+function codeNodeSource(): string {
+	const items = employees.map((employee) => ({
+		json: { name: employee.name, email: employee.email, period: PERIOD },
+		binary: {
+			data: { data: payslipPdf(employee.name).toString('base64'), mimeType: 'application/pdf', fileName: employee.file },
+		},
+	}));
+	return `// Three employees with their payslip PDF, as a payroll export would deliver them.\nreturn ${JSON.stringify(items, null, 2)};\n`;
+}
+
+export function payrollWorkflow(credential: { id: string; name: string }) {
+	const node = (name: string, type: string, typeVersion: number, position: [number, number], parameters: object) => ({
+		id: name.toLowerCase().replace(/\W+/g, '-'),
+		name,
+		type,
+		typeVersion,
+		position,
+		parameters,
+	});
+	return {
+		name: 'Payroll Mail in real n8n',
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [
+			node('Manual Trigger', 'n8n-nodes-base.manualTrigger', 1, [0, 0], {}),
+			node('Payslips', 'n8n-nodes-base.code', 2, [220, 0], { jsCode: codeNodeSource() }),
+			{
+				...node('Payroll Mail', 'n8n-nodes-payroll-mail.payrollMail', 1, [440, 0], {
+					fromEmail: `Payroll Office <${SENDER}>`,
+					toEmail: '={{ $json.email }}',
+					subject: '=Your payslip for {{ $json.period }}',
+					text: '=Hello {{ $json.name }},\n\nyour payslip for {{ $json.period }} is attached.',
+					attachments: 'data',
+					bccEmail: ARCHIVE,
+					batchSize: 2,
+				}),
+				credentials: { payrollSmtpApi: credential },
+			},
+			node('Sent', 'n8n-nodes-base.noOp', 1, [660, -100], {}),
+			node('Failed', 'n8n-nodes-base.noOp', 1, [660, 100], {}),
+		],
+		connections: {
+			'Manual Trigger': { main: [[{ node: 'Payslips', type: 'main', index: 0 }]] },
+			Payslips: { main: [[{ node: 'Payroll Mail', type: 'main', index: 0 }]] },
+			'Payroll Mail': {
+				main: [[{ node: 'Sent', type: 'main', index: 0 }], [{ node: 'Failed', type: 'main', index: 0 }]],
+			},
+		},
+	};
+}

@@ -1,0 +1,115 @@
+/**
+ * The checks made through n8n's REST API, as the editor makes its calls: the types n8n loaded
+ * from the package, a saved credential and its Test button (right and wrong password, against
+ * the loopback SMTP server), and saving the workflow that `n8n execute` runs afterwards.
+ */
+import type { TestSmtpServer } from '../support/testSmtpServer';
+import type { RestClient } from './n8nInstance';
+import { credentialData, payrollWorkflow, SMTP_PASSWORD, WRONG_PASSWORD } from './payrollWorkflow';
+import type { TargetReport } from './report';
+
+export const NODE_TYPE = 'n8n-nodes-payroll-mail.payrollMail';
+export const CREDENTIAL_TYPE = 'payrollSmtpApi';
+export const CREDENTIAL_TEST = 'testPayrollSmtpCredential';
+
+interface NodeTypeInfo {
+	name: string;
+	outputNames?: string[];
+	credentials?: Array<{ name: string; testedBy?: string }>;
+}
+interface CredentialTypeInfo {
+	name: string;
+	displayName: string;
+}
+interface SavedCredential {
+	id: string;
+	name: string;
+	type: string;
+	data: Record<string, unknown>;
+}
+interface CredentialTestResult {
+	status: string;
+	message: string;
+}
+
+async function checkTypes(report: TargetReport, rest: RestClient, logTail: () => string): Promise<void> {
+	const nodeTypes = await rest.get<NodeTypeInfo[]>('/types/nodes.json');
+	const node = nodeTypes.find((type) => type.name === NODE_TYPE);
+	const fromPackage = nodeTypes.filter((type) => type.name.startsWith('n8n-nodes-payroll-mail.')).map((type) => type.name);
+	report.expect(
+		`node type ${NODE_TYPE} registered, outputs Sent and Failed`,
+		node?.outputNames?.join() === 'Sent,Failed',
+		node
+			? `outputs: ${JSON.stringify(node.outputNames)}`
+			: `not in /types/nodes.json; the package's types there: ${fromPackage.join(', ') || 'none'}\n${logTail()}`,
+	);
+	const credential = node?.credentials?.find((entry) => entry.name === CREDENTIAL_TYPE);
+	report.expect(
+		`the node uses credential ${CREDENTIAL_TYPE}, tested by ${CREDENTIAL_TEST}`,
+		credential?.testedBy === CREDENTIAL_TEST,
+		`credentials of the node: ${JSON.stringify(node?.credentials)}`,
+	);
+	const credentialTypes = await rest.get<CredentialTypeInfo[]>('/types/credentials.json');
+	const credentialType = credentialTypes.find((type) => type.name === CREDENTIAL_TYPE);
+	report.expect(
+		`credential type ${CREDENTIAL_TYPE} registered as "Payroll Mail SMTP"`,
+		credentialType?.displayName === 'Payroll Mail SMTP',
+		`found: ${JSON.stringify(credentialType)}`,
+	);
+}
+
+async function checkCredentialTest(report: TargetReport, rest: RestClient, saved: SavedCredential, smtp: TestSmtpServer) {
+	const test = async (data: Record<string, unknown>) =>
+		await rest.post<CredentialTestResult>('/rest/credentials/test', {
+			credentials: { id: saved.id, name: saved.name, type: saved.type, data },
+		});
+	// The editor's Test button sends a saved credential back with its password redacted; n8n
+	// puts the stored password in before it calls the package's test function.
+	const right = await test(saved.data);
+	report.expect('credential test, right password: OK', right.status === 'OK', `got ${JSON.stringify(right)}`);
+	const wrong = await test({ ...saved.data, password: WRONG_PASSWORD });
+	report.expect(
+		"credential test, wrong password: error quoting the server's 535",
+		wrong.status === 'Error' && /535/.test(wrong.message) && /Authentication credentials invalid/.test(wrong.message),
+		`got ${JSON.stringify(wrong)}`,
+	);
+	const attempts = smtp.authAttempts();
+	report.expect(
+		'the SMTP server saw both logins: one accepted, one refused',
+		attempts.length === 2 && attempts[0].succeeded && !attempts[1].succeeded,
+		`AUTH attempts: ${JSON.stringify(attempts)}`,
+	);
+}
+
+/** Runs every REST check; returns the id of the saved workflow. */
+export async function restChecks(
+	report: TargetReport,
+	rest: RestClient,
+	smtp: TestSmtpServer,
+	logTail: () => string,
+): Promise<string> {
+	const owner = { email: 'owner@example.com', password: 'Payroll-Check-2026' };
+	await report.step('owner set up (POST /rest/owner/setup)', () =>
+		rest.post('/rest/owner/setup', { ...owner, firstName: 'Payroll', lastName: 'Check' }),
+	);
+	// The calls below use the session cookie of this login.
+	await report.step('owner logged in (POST /rest/login)', () =>
+		rest.post('/rest/login', { emailOrLdapLoginId: owner.email, password: owner.password }),
+	);
+	await checkTypes(report, rest, logTail);
+
+	const credential = await report.step('credential saved (POST /rest/credentials)', () =>
+		rest.post<{ id: string; name: string }>('/rest/credentials', {
+			name: 'Loopback SMTP',
+			type: CREDENTIAL_TYPE,
+			data: credentialData(SMTP_PASSWORD, smtp.port),
+		}),
+	);
+	const saved = await rest.get<SavedCredential>(`/rest/credentials/${credential.id}?includeData=true`);
+	await checkCredentialTest(report, rest, saved, smtp);
+
+	const workflow = await report.step('workflow saved (POST /rest/workflows)', () =>
+		rest.post<{ id: string }>('/rest/workflows', payrollWorkflow({ id: credential.id, name: credential.name })),
+	);
+	return workflow.id;
+}
