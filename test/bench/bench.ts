@@ -4,10 +4,11 @@
  *   npm run bench                     300 employees × 100 KB PDF, each way 3 times:
  *                                     Payroll Mail (n8n engine, 1 and 3 connections), n8n's Send
  *                                     Email node (same engine), bare nodemailer pool (1 and 3)
- *   npm run bench -- --scale          Payroll Mail with 100, 1,000, 10,000 employees × 200 KB PDF:
- *                                     time per mail and the node's own peak memory
+ *   npm run bench -- --scale          Payroll Mail with 100, 1,000, 10,000 employees × 200 KB PDF,
+ *                                     3 runs each: time per mail and the node's own peak memory
  *   npm run bench -- --profile payrollMail-1
  *                                     one scenario under `node --cpu-prof`, and its hot spots
+ *                                     (`--profile scale --sizes 10000`: one scale run)
  *
  * Options: --runs N, --employees N, --pdf-kb N, --sizes 100,1000,10000, --binary-mode
  * filesystem|default, --only id,id (scenario ids as printed), --wait-idle SECONDS (wait for
@@ -27,7 +28,17 @@ import type { BinaryMode } from '../harness/engine';
 import { PACKAGE_DIR } from '../node/payrollRun';
 import { summarizeCpuProfile } from './cpuProfileSummary';
 import { emailSendPackage, N8N_NODES_BASE_VERSION } from './emailSendPackage';
-import { MachineLoad, measuredWindows, megabytes, spread, type MemoryPeaks, type Spread, type TimeWindow } from './measure';
+import {
+	MachineLoad,
+	measuredWindows,
+	megabytes,
+	recordGarbageCollections,
+	spread,
+	type GcTotals,
+	type MemoryPeaks,
+	type Spread,
+	type TimeWindow,
+} from './measure';
 import { benchEmployees, PayslipMaker, payslipSource } from './payslips';
 import { runScaleScenario, runScenario, type Measurement, type Scenario, type Workload } from './scenarios';
 import { SmtpSink } from './smtpSink';
@@ -156,6 +167,8 @@ interface ScenarioSummary {
 	/** CPU of the bench process per mail: the node and n8n, or nodemailer alone. */
 	clientCpuMsPerMail: Spread;
 	sinkCpuMsPerMail: Spread;
+	/** Garbage-collection pauses of the bench process per mail. */
+	gcMsPerMail: Spread;
 	machineBusyPercent: Spread;
 	bytesPerMail: number;
 }
@@ -170,6 +183,7 @@ function summarize(scenario: Scenario, runs: Measurement[]): ScenarioSummary {
 		connections: spread(runs.map((run) => run.sink.connections)),
 		clientCpuMsPerMail: spread(runs.map((run) => (1000 * (run.clientCpuSeconds ?? Number.NaN)) / run.mails)),
 		sinkCpuMsPerMail: spread(runs.map((run) => run.sink.cpuMs / run.mails)),
+		gcMsPerMail: spread(runs.map((run) => (run.gc?.pauseMs ?? Number.NaN) / run.mails)),
 		machineBusyPercent: spread(runs.map((run) => run.machineBusyPercent ?? Number.NaN)),
 		bytesPerMail: Math.round(runs.reduce((sum, run) => sum + run.sink.bytes / run.mails, 0) / Math.max(1, runs.length)),
 	};
@@ -234,7 +248,8 @@ async function compare(): Promise<void> {
 					`  run ${run}  ${scenario.label.padEnd(38)} ${fixed(measurement.mailsPerSecond).padStart(7)} mails/s  ` +
 						`${fixed(measurement.seconds, 2)} s  ${String(measurement.sink.connections).padStart(3)} connection(s)  ` +
 						`CPU: bench ${fixed((1000 * (measurement.clientCpuSeconds ?? Number.NaN)) / measurement.mails, 2)} ms/mail, ` +
-						`sink ${fixed(measurement.sink.cpuMs / measurement.mails, 2)} ms/mail; machine ${fixed(measurement.machineBusyPercent ?? Number.NaN, 0)}% busy`,
+						`sink ${fixed(measurement.sink.cpuMs / measurement.mails, 2)} ms/mail; GC ${fixed((measurement.gc?.pauseMs ?? Number.NaN) / measurement.mails, 2)} ms/mail; ` +
+						`machine ${fixed(measurement.machineBusyPercent ?? Number.NaN, 0)}% busy`,
 				);
 			}
 		}
@@ -275,11 +290,12 @@ async function compare(): Promise<void> {
 	};
 
 	log();
-	log(`median (min–max) of ${runs} runs: mails/s; SMTP connections the sink accepted per run; bench process CPU per mail`);
+	log(`median (min–max) of ${runs} runs: mails/s; SMTP connections the sink accepted per run; bench process CPU and GC pauses per mail`);
 	for (const summary of summaries) {
 		log(
 			`  ${summary.label.padEnd(38)} ${spreadText(summary.mailsPerSecond).padStart(22)} mails/s  ` +
-				`${spreadText(summary.connections, 0).padStart(13)} connections  ${spreadText(summary.clientCpuMsPerMail, 2).padStart(20)} CPU ms/mail`,
+				`${spreadText(summary.connections, 0).padStart(13)} connections  ${spreadText(summary.clientCpuMsPerMail, 2).padStart(20)} CPU ms/mail  ` +
+				`${spreadText(summary.gcMsPerMail, 2).padStart(18)} GC ms/mail`,
 		);
 	}
 	log(`  (${Math.round(summaries[0].bytesPerMail / KB)} KB per mail on the wire)`);
@@ -346,6 +362,7 @@ interface ScaleMeasurement {
 	connections: number;
 	clientCpuSeconds: number;
 	machineBusyPercent?: number;
+	gc?: GcTotals;
 	memory: MemoryPeaks;
 	/** Peak over the baseline taken as the node started (after a full GC, input items in place). */
 	nodeRssBytes: number;
@@ -380,10 +397,13 @@ async function scaleChild(count: number): Promise<void> {
 			connections: measurement.sink.connections,
 			clientCpuSeconds: measurement.clientCpuSeconds ?? Number.NaN,
 			machineBusyPercent,
+			gc: measurement.gc,
 			memory,
 			nodeRssBytes: memory.peak.rss - memory.baseline.rss,
 			nodeHeapBytes: memory.peak.heapUsed - memory.baseline.heapUsed,
 		};
+		const windowsFile = process.env[WINDOWS_FILE_VARIABLE];
+		if (windowsFile) writeFileSync(windowsFile, JSON.stringify(measuredWindows));
 		process.send?.(result);
 	} finally {
 		sink.stop();
@@ -415,7 +435,7 @@ async function scale(): Promise<void> {
 	const startedAt = new Date();
 	const sizes = args.sizes.split(',').map((size) => positiveInteger('sizes', size.trim()));
 	const pdfKb = positiveInteger('pdf-kb', args['pdf-kb'] ?? '200');
-	const runs = positiveInteger('runs', args.runs ?? '1');
+	const runs = positiveInteger('runs', args.runs ?? '3');
 	const largest = Math.max(...sizes) * pdfKb * KB;
 	// The largest input is on disk once at a time, next to its metadata; keep 2 GB spare.
 	const needed = largest * 1.1 + 2 * 1024 ** 3;
@@ -434,7 +454,9 @@ async function scale(): Promise<void> {
 			log(
 				`  ${String(size).padStart(6)} employees: ${fixed(measurement.msPerMail, 3)} ms/mail (${fixed(1000 / measurement.msPerMail)} mails/s), ` +
 					`node ${fixed(measurement.nodeSeconds, 1)} s, ${measurement.connections} connection(s), ` +
-					`CPU ${fixed((1000 * measurement.clientCpuSeconds) / measurement.employees, 2)} ms/mail, machine ${fixed(measurement.machineBusyPercent ?? Number.NaN, 0)}% busy, ` +
+					`CPU ${fixed((1000 * measurement.clientCpuSeconds) / measurement.employees, 2)} ms/mail, ` +
+					`GC ${fixed((measurement.gc?.pauseMs ?? Number.NaN) / measurement.employees, 2)} ms/mail (${measurement.gc?.major ?? '?'} full), ` +
+					`machine ${fixed(measurement.machineBusyPercent ?? Number.NaN, 0)}% busy, ` +
 					`node's own peak: RSS +${megabytes(measurement.nodeRssBytes)} MB, heap +${megabytes(measurement.nodeHeapBytes)} MB ` +
 					`(input ${megabytes(measurement.inputBytes)} MB on disk; RSS ${megabytes(measurement.memory.baseline.rss)} → ${megabytes(measurement.memory.peak.rss)} MB)`,
 			);
@@ -490,16 +512,21 @@ async function scale(): Promise<void> {
 
 // ---- npm run bench -- --profile <scenario>: where the time goes -------------------------
 
+/** `--profile scale` profiles one scale run, of the first of --sizes employees. */
 async function profile(id: string): Promise<void> {
 	const scenario = SCENARIOS.find((candidate) => candidate.id === id);
-	if (!scenario) throw new Error(`--profile: unknown scenario ${id}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+	if (!scenario && id !== 'scale') {
+		throw new Error(`--profile: unknown scenario ${id}; known: ${SCENARIOS.map((s) => s.id).join(', ')}, scale`);
+	}
 	const profileDir = join(RESULTS_DIR, `profile-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 	mkdirSync(profileDir, { recursive: true });
-	const forwarded = ['--only', id, '--runs', args.runs ?? '3', '--employees', args.employees, '--binary-mode', binaryMode];
-	if (args['wait-idle']) forwarded.push('--wait-idle', args['wait-idle']);
+	const forwarded = scenario
+		? ['--only', id, '--runs', args.runs ?? '3', '--employees', args.employees, '--binary-mode', binaryMode]
+		: ['--scale-child', args.sizes.split(',')[0].trim(), '--binary-mode', binaryMode];
+	if (args['wait-idle'] && scenario) forwarded.push('--wait-idle', args['wait-idle']);
 	if (!greetingDelay) forwarded.push('--no-greeting-delay');
 	if (args['pdf-kb']) forwarded.push('--pdf-kb', args['pdf-kb']);
-	log(`profiling ${scenario.label} (${forwarded.join(' ')}) into ${profileDir}`);
+	log(`profiling ${scenario?.label ?? 'a scale run'} (${forwarded.join(' ')}) into ${profileDir}`);
 	const windowsFile = join(profileDir, 'measured-windows.json');
 	const child = fork(__filename, forwarded, {
 		execArgv: [...TS_NODE, '--cpu-prof', '--cpu-prof-dir', profileDir],
@@ -518,6 +545,7 @@ async function profile(id: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
+	recordGarbageCollections();
 	if (args['scale-child']) return scaleChild(positiveInteger('scale-child', args['scale-child']));
 	if (args.profile) return profile(args.profile);
 	if (args.scale) return scale();

@@ -1,5 +1,6 @@
 /** Memory samples, machine load and summary statistics for the bench. */
 import { readFileSync } from 'node:fs';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 
 export interface MemoryPoint {
 	rss: number;
@@ -128,3 +129,39 @@ export function monotonicMicros(): number {
 
 /** Every measured stretch of this process, so a CPU profile can be cut down to them. */
 export const measuredWindows: TimeWindow[] = [];
+
+export interface GcTotals {
+	/** Scavenges of the young generation. */
+	minor: number;
+	/** Mark-compacts of the whole heap. */
+	major: number;
+	/** Pause time of all collections on the main thread, in ms. */
+	pauseMs: number;
+}
+
+const gcEntries: Array<{ start: number; end: number; major: boolean }> = [];
+let gcObserver: PerformanceObserver | undefined;
+
+/** Starts recording every garbage collection of this process (once; entries arrive asynchronously). */
+export function recordGarbageCollections(): void {
+	if (gcObserver) return;
+	gcObserver = new PerformanceObserver((list) => {
+		for (const entry of list.getEntries()) {
+			const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+			gcEntries.push({ start: entry.startTime, end: entry.startTime + entry.duration, major: kind === constants.NODE_PERFORMANCE_GC_MAJOR });
+		}
+	});
+	gcObserver.observe({ entryTypes: ['gc'] });
+}
+
+/** The collections that started between two performance.now() readings. */
+export async function garbageCollectionsBetween(start: number, end: number): Promise<GcTotals> {
+	// The observer is called after the collection, on a later turn of the event loop.
+	await new Promise((resolve) => setTimeout(resolve, 50));
+	const within = gcEntries.filter((entry) => entry.start >= start && entry.start <= end);
+	return {
+		minor: within.filter((entry) => !entry.major).length,
+		major: within.filter((entry) => entry.major).length,
+		pauseMs: Math.round(within.reduce((sum, entry) => sum + (entry.end - entry.start), 0) * 10) / 10,
+	};
+}

@@ -10,7 +10,15 @@ import { clerkParameters, PACKAGE_DIR, PAYROLL_MAIL } from '../node/payrollRun';
 import { runBenchWorkflow } from './benchEngine';
 import { collectGarbage } from './benchEnv';
 import { EMAIL_SEND } from './emailSendPackage';
-import { MachineLoad, measuredWindows, MemorySampler, monotonicMicros, type MemoryPeaks } from './measure';
+import {
+	garbageCollectionsBetween,
+	MachineLoad,
+	measuredWindows,
+	MemorySampler,
+	monotonicMicros,
+	type GcTotals,
+	type MemoryPeaks,
+} from './measure';
 import { PAYSLIP_FILE_NAME, payslipSource, type BenchEmployee } from './payslips';
 import type { SinkReport, SmtpSink } from './smtpSink';
 
@@ -46,6 +54,8 @@ export interface Measurement {
 	clientCpuSeconds?: number;
 	/** Share of both cores busy during the measurement, everything on the machine included. */
 	machineBusyPercent?: number;
+	/** Garbage collections of the bench process during `seconds`. */
+	gc?: GcTotals;
 	memory?: MemoryPeaks;
 }
 
@@ -92,6 +102,7 @@ function finish(
 	mails: number,
 	seconds: number,
 	clientCpuSeconds: number,
+	gc: GcTotals,
 	report: SinkReport,
 	memory?: MemoryPeaks,
 ): Measurement {
@@ -105,6 +116,7 @@ function finish(
 		arrivalSpanSeconds: arrivals.length > 1 ? (arrivals[arrivals.length - 1] - arrivals[0]) / 1000 : 0,
 		sink,
 		clientCpuSeconds,
+		gc,
 		memory,
 	};
 }
@@ -177,7 +189,8 @@ async function throughEngine(
 		`${scenario.label}: ${sent.length} sent, ${failed.length} failed of ${mails}` +
 			(failed.length ? ` (first failure: ${JSON.stringify(failed[0].json.mail)})` : ''),
 	);
-	return finish(scenario, mails, (result.nodeEndedAt - result.nodeStartedAt) / 1000, clientCpuSeconds, report, memory);
+	const gc = await garbageCollectionsBetween(result.nodeStartedAt, result.nodeEndedAt);
+	return finish(scenario, mails, (result.nodeEndedAt - result.nodeStartedAt) / 1000, clientCpuSeconds, gc, report, memory);
 }
 
 /** Payroll Mail or Send Email through n8n's engine; the payslips come from memory through the source node. */
@@ -235,7 +248,8 @@ export async function runNodemailerScenario(scenario: Scenario, workload: Worklo
 		measuredWindows.push({ label: scenario.id, startUs, endUs: monotonicMicros() });
 		clientCpuSeconds = cpuSecondsSince(cpuAtStart);
 	}
-	return finish(scenario, employees.length, (endedAt - startedAt) / 1000, clientCpuSeconds, await sink.close());
+	const gc = await garbageCollectionsBetween(startedAt, endedAt);
+	return finish(scenario, employees.length, (endedAt - startedAt) / 1000, clientCpuSeconds, gc, await sink.close());
 }
 
 /** One measurement, with how busy the whole machine was meanwhile. */
