@@ -16,7 +16,7 @@
  * at once instead of after smtp-server's 100 ms). Results go to bench/results/.
  */
 // Must come first: points n8n at a throwaway user folder before n8n-core loads.
-import { collectGarbage, removeUserFolder } from './benchEnv';
+import { removeUserFolder } from './benchEnv';
 
 import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
@@ -241,7 +241,6 @@ async function compare(): Promise<void> {
 		const workload = makeWorkload(count, pdfBytes, emailSendPackageDir);
 		for (let run = 1; run <= runs; run++) {
 			for (const scenario of runOrder(scenarios, run)) {
-				collectGarbage();
 				const measurement = await runScenario(scenario, workload, sink);
 				measurements.push({ ...measurement, run });
 				log(
@@ -364,7 +363,7 @@ interface ScaleMeasurement {
 	machineBusyPercent?: number;
 	gc?: GcTotals;
 	memory: MemoryPeaks;
-	/** Peak over the baseline taken as the node started (after a full GC, input items in place). */
+	/** Peak over the baseline taken as the node started (input items in place). */
 	nodeRssBytes: number;
 	nodeHeapBytes: number;
 }
@@ -444,7 +443,7 @@ async function scale(): Promise<void> {
 		throw new Error(`--scale needs ${megabytes(needed)} MB free under ${tmpdir()} for the stored payslips; ${megabytes(free)} MB are`);
 	}
 	log(`Payroll Mail scale bench: ${sizes.join(', ')} employees × ${pdfKb} KB PDF, binary mode ${binaryMode}, ${runs} run(s) each`);
-	log('each run in a fresh process; memory sampled every 20 ms while the node runs, over a baseline taken after a full GC as it starts');
+	log('each run in a fresh process; memory sampled every 20 ms while the node runs, over a baseline taken as it starts');
 	const busyBefore = await warnIfBusy();
 	const measurements: ScaleMeasurement[] = [];
 	for (const size of sizes) {

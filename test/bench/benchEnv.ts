@@ -6,8 +6,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 
 export const userFolder = mkdtempSync(join(tmpdir(), 'payroll-mail-bench-'));
 process.env.N8N_USER_FOLDER = userFolder;
@@ -27,13 +25,4 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 		removeUserFolder();
 		process.exit(130);
 	});
-}
-
-// A full collection before each measurement, without asking for `node --expose-gc`.
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-export function collectGarbage(): void {
-	gc();
-	gc();
 }

@@ -8,7 +8,6 @@ import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 import type { BinaryMode } from '../harness/engine';
 import { clerkParameters, PACKAGE_DIR, PAYROLL_MAIL } from '../node/payrollRun';
 import { runBenchWorkflow } from './benchEngine';
-import { collectGarbage } from './benchEnv';
 import { EMAIL_SEND } from './emailSendPackage';
 import {
 	garbageCollectionsBetween,
@@ -122,7 +121,11 @@ function finish(
 }
 
 interface EngineRunOptions {
-	/** Samples memory from the node's start (after a full GC) to its end. */
+	/**
+	 * Samples memory from the node's start to its end. No collection is forced before: a forced
+	 * full GC with 10,000 items in the heap leaves V8 with an old-space limit so tight that a GC
+	 * storm follows (500 full GCs where n8n would have none), which would be the bench's own doing.
+	 */
 	sampleMemory?: boolean;
 }
 
@@ -146,7 +149,6 @@ async function throughEngine(
 			source,
 			binaryMode: workload.binaryMode,
 			onNodeStart: () => {
-				collectGarbage();
 				sampler?.start();
 				cpuAtStart = process.cpuUsage();
 				startUs = monotonicMicros();
