@@ -41,7 +41,7 @@ import {
 } from './measure';
 import { benchEmployees, PayslipMaker, payslipSource } from './payslips';
 import { runScaleScenario, runScenario, type Measurement, type Scenario, type Workload } from './scenarios';
-import { SmtpSink } from './smtpSink';
+import { brokerSink, RemoteSink, SmtpSink } from './smtpSink';
 
 const RESULTS_DIR = join(PACKAGE_DIR, 'bench', 'results');
 const TS_NODE = ['-r', 'ts-node/register/transpile-only'];
@@ -65,6 +65,9 @@ const { values: args } = parseArgs({
 		'no-greeting-delay': { type: 'boolean', default: false },
 		// Internal: one scale measurement in a process of its own.
 		'scale-child': { type: 'string' },
+		// Internal: one scenario measured in a process of its own, `repeat` times.
+		measure: { type: 'string' },
+		repeat: { type: 'string' },
 	},
 	strict: true,
 });
@@ -216,6 +219,65 @@ function makeWorkload(count: number, pdfBytes: number, emailSendPackageDir: stri
 	return { employees, payslips: employees.map((employee) => maker.buffer(employee)), binaryMode, emailSendPackageDir };
 }
 
+/** Resolves once the message has left: the process exits right after its last one. */
+async function sendToParent(message: object): Promise<void> {
+	await new Promise<void>((resolve, reject) => {
+		if (!process.send) return reject(new Error('this process was not started by the bench'));
+		process.send(message, undefined, {}, (error) => (error ? reject(error) : resolve()));
+	});
+}
+
+interface MeasureOptions {
+	count: number;
+	pdfBytes: number;
+	emailSendPackageDir?: string;
+	/** Measurements in the one process (for a profile); 1 otherwise. */
+	repeat?: number;
+	/** Extra flags for the measurement process, e.g. --cpu-prof. */
+	execArgv?: string[];
+	env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Each measurement runs in a fresh process, after a short warm-up of the same way there: what
+ * one way leaves in the heap (and V8's garbage-collection limits tuned to it) must not make the
+ * next one faster or slower. The parent keeps the sink process and serves its servers.
+ */
+async function measureInChild(scenario: Scenario, sink: SmtpSink, options: MeasureOptions): Promise<Measurement[]> {
+	const forwarded = ['--measure', scenario.id, '--employees', String(options.count), '--pdf-kb', String(options.pdfBytes / KB)];
+	forwarded.push('--binary-mode', binaryMode, '--repeat', String(options.repeat ?? 1));
+	const child = fork(__filename, forwarded, {
+		execArgv: [...TS_NODE, ...(options.execArgv ?? [])],
+		env: options.env ?? process.env,
+		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+	});
+	const results: Measurement[] = [];
+	const code = await brokerSink(child, sink, (message) => results.push(message as Measurement));
+	if (code !== 0 || results.length === 0) throw new Error(`measuring ${scenario.label} failed (exit code ${code})`);
+	return results;
+}
+
+/** Mails sent before a measurement in the same process, so that the JIT has seen the path. */
+const WARM_UP_MAILS = 100;
+
+/** In the measurement process: a warm-up run, then `repeat` measured runs, each sent to the parent. */
+async function measureChild(id: string): Promise<void> {
+	const scenario = SCENARIOS.find((candidate) => candidate.id === id);
+	if (!scenario) throw new Error(`unknown scenario ${id}`);
+	const count = positiveInteger('employees', args.employees);
+	const pdfBytes = positiveInteger('pdf-kb', args['pdf-kb'] ?? '100') * KB;
+	const repeat = positiveInteger('repeat', args.repeat ?? '1');
+	const emailSendPackageDir = scenario.kind === 'emailSend' ? emailSendPackage(PACKAGE_DIR, (line) => log(line)) : undefined;
+	const sink = new RemoteSink();
+	// Loads every module and lets the JIT compile the path; not counted.
+	await runScenario(scenario, makeWorkload(Math.min(WARM_UP_MAILS, count), pdfBytes, emailSendPackageDir), sink);
+	measuredWindows.length = 0;
+	const workload = makeWorkload(count, pdfBytes, emailSendPackageDir);
+	for (let run = 0; run < repeat; run++) await sendToParent(await runScenario(scenario, workload, sink));
+	const windowsFile = process.env[WINDOWS_FILE_VARIABLE];
+	if (windowsFile) writeFileSync(windowsFile, JSON.stringify(measuredWindows));
+}
+
 async function compare(): Promise<void> {
 	const startedAt = new Date();
 	const runs = positiveInteger('runs', args.runs ?? '3');
@@ -233,15 +295,9 @@ async function compare(): Promise<void> {
 	const sink = await SmtpSink.start({ greetingDelay });
 	const measurements: Array<Measurement & { run: number }> = [];
 	try {
-		// Warm-up: loads every module and lets the JIT see each path once; not counted.
-		const warmUp = makeWorkload(Math.min(20, count), pdfBytes, emailSendPackageDir);
-		for (const scenario of scenarios) await runScenario(scenario, warmUp, sink);
-		measuredWindows.length = 0;
-
-		const workload = makeWorkload(count, pdfBytes, emailSendPackageDir);
 		for (let run = 1; run <= runs; run++) {
 			for (const scenario of runOrder(scenarios, run)) {
-				const measurement = await runScenario(scenario, workload, sink);
+				const [measurement] = await measureInChild(scenario, sink, { count, pdfBytes, emailSendPackageDir });
 				measurements.push({ ...measurement, run });
 				log(
 					`  run ${run}  ${scenario.label.padEnd(38)} ${fixed(measurement.mailsPerSecond).padStart(7)} mails/s  ` +
@@ -315,8 +371,6 @@ async function compare(): Promise<void> {
 	log(`  Payroll Mail 3 connections / 1 connection:      ${fixed(ratios.payrollMail3OverPayrollMail1, 2)}`);
 	for (const [target, met] of Object.entries(targets)) log(`  ${met ? 'met   ' : 'MISSED'} ${target}`);
 
-	const windowsFile = process.env[WINDOWS_FILE_VARIABLE];
-	if (windowsFile) writeFileSync(windowsFile, JSON.stringify(measuredWindows));
 	const finishedAt = new Date();
 	const file = writeResults('compare', {
 		kind: 'compare',
@@ -403,7 +457,7 @@ async function scaleChild(count: number): Promise<void> {
 		};
 		const windowsFile = process.env[WINDOWS_FILE_VARIABLE];
 		if (windowsFile) writeFileSync(windowsFile, JSON.stringify(measuredWindows));
-		process.send?.(result);
+		await sendToParent(result);
 	} finally {
 		sink.stop();
 	}
@@ -519,21 +573,30 @@ async function profile(id: string): Promise<void> {
 	}
 	const profileDir = join(RESULTS_DIR, `profile-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 	mkdirSync(profileDir, { recursive: true });
-	const forwarded = scenario
-		? ['--only', id, '--runs', args.runs ?? '3', '--employees', args.employees, '--binary-mode', binaryMode]
-		: ['--scale-child', args.sizes.split(',')[0].trim(), '--binary-mode', binaryMode];
-	if (args['wait-idle'] && scenario) forwarded.push('--wait-idle', args['wait-idle']);
-	if (!greetingDelay) forwarded.push('--no-greeting-delay');
-	if (args['pdf-kb']) forwarded.push('--pdf-kb', args['pdf-kb']);
-	log(`profiling ${scenario?.label ?? 'a scale run'} (${forwarded.join(' ')}) into ${profileDir}`);
 	const windowsFile = join(profileDir, 'measured-windows.json');
-	const child = fork(__filename, forwarded, {
-		execArgv: [...TS_NODE, '--cpu-prof', '--cpu-prof-dir', profileDir],
-		env: { ...process.env, [WINDOWS_FILE_VARIABLE]: windowsFile },
-		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-	});
-	const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-	if (code !== 0) throw new Error(`the profiled run failed (exit code ${code})`);
+	const execArgv = ['--cpu-prof', '--cpu-prof-dir', profileDir];
+	const env = { ...process.env, [WINDOWS_FILE_VARIABLE]: windowsFile };
+	if (scenario) {
+		const count = positiveInteger('employees', args.employees);
+		const pdfBytes = positiveInteger('pdf-kb', args['pdf-kb'] ?? '100') * KB;
+		const repeat = positiveInteger('runs', args.runs ?? '3');
+		log(`profiling ${scenario.label}: ${repeat} runs of ${count} employees × ${pdfBytes / KB} KB in one process, into ${profileDir}`);
+		const sink = await SmtpSink.start({ greetingDelay });
+		try {
+			const measurements = await measureInChild(scenario, sink, { count, pdfBytes, repeat, execArgv, env });
+			for (const measurement of measurements) log(`  ${fixed(measurement.mailsPerSecond)} mails/s under the profiler`);
+		} finally {
+			sink.stop();
+		}
+	} else {
+		const forwarded = ['--scale-child', args.sizes.split(',')[0].trim(), '--binary-mode', binaryMode];
+		if (!greetingDelay) forwarded.push('--no-greeting-delay');
+		if (args['pdf-kb']) forwarded.push('--pdf-kb', args['pdf-kb']);
+		log(`profiling a scale run (${forwarded.join(' ')}) into ${profileDir}`);
+		const child = fork(__filename, forwarded, { execArgv: [...TS_NODE, ...execArgv], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+		const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+		if (code !== 0) throw new Error(`the profiled run failed (exit code ${code})`);
+	}
 	const profiles = readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile'));
 	if (!profiles.length) throw new Error('no CPU profile was written');
 	const windows = JSON.parse(readFileSync(windowsFile, 'utf8')) as TimeWindow[];
@@ -546,6 +609,7 @@ async function profile(id: string): Promise<void> {
 async function main(): Promise<void> {
 	recordGarbageCollections();
 	if (args['scale-child']) return scaleChild(positiveInteger('scale-child', args['scale-child']));
+	if (args.measure) return measureChild(args.measure);
 	if (args.profile) return profile(args.profile);
 	if (args.scale) return scale();
 	return compare();

@@ -19,7 +19,7 @@ import {
 	type MemoryPeaks,
 } from './measure';
 import { PAYSLIP_FILE_NAME, payslipSource, type BenchEmployee } from './payslips';
-import type { SinkReport, SmtpSink } from './smtpSink';
+import type { Sink, SinkReport } from './smtpSink';
 
 export type ScenarioKind = 'payrollMail' | 'emailSend' | 'nodemailer';
 
@@ -132,7 +132,7 @@ interface EngineRunOptions {
 async function throughEngine(
 	scenario: Scenario,
 	workload: Workload,
-	sink: SmtpSink,
+	sink: Sink,
 	source: ReturnType<typeof payslipSource>,
 	options: EngineRunOptions = {},
 ): Promise<Measurement> {
@@ -196,7 +196,7 @@ async function throughEngine(
 }
 
 /** Payroll Mail or Send Email through n8n's engine; the payslips come from memory through the source node. */
-export async function runEngineScenario(scenario: Scenario, workload: Workload, sink: SmtpSink): Promise<Measurement> {
+export async function runEngineScenario(scenario: Scenario, workload: Workload, sink: Sink): Promise<Measurement> {
 	const source = payslipSource(workload.employees, (_, index) => workload.payslips[index]);
 	return throughEngine(scenario, workload, sink, source);
 }
@@ -205,14 +205,14 @@ export async function runEngineScenario(scenario: Scenario, workload: Workload, 
 export async function runScaleScenario(
 	scenario: Scenario,
 	workload: Omit<Workload, 'payslips'>,
-	sink: SmtpSink,
+	sink: Sink,
 	source: ReturnType<typeof payslipSource>,
 ): Promise<Measurement> {
 	return throughEngine(scenario, { ...workload, payslips: [] }, sink, source, { sampleMemory: true });
 }
 
 /** nodemailer's pool on its own: the same messages, attachments already in memory, no n8n. */
-export async function runNodemailerScenario(scenario: Scenario, workload: Workload, sink: SmtpSink): Promise<Measurement> {
+export async function runNodemailerScenario(scenario: Scenario, workload: Workload, sink: Sink): Promise<Measurement> {
 	const port = await sink.open();
 	const { employees, payslips } = workload;
 	const cpuAtStart = process.cpuUsage();
@@ -255,7 +255,7 @@ export async function runNodemailerScenario(scenario: Scenario, workload: Worklo
 }
 
 /** One measurement, with how busy the whole machine was meanwhile. */
-export async function runScenario(scenario: Scenario, workload: Workload, sink: SmtpSink): Promise<Measurement> {
+export async function runScenario(scenario: Scenario, workload: Workload, sink: Sink): Promise<Measurement> {
 	const load = new MachineLoad();
 	const measurement =
 		scenario.kind === 'nodemailer'

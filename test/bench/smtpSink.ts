@@ -18,8 +18,14 @@ export interface SinkReport {
 export type SinkRequest = { id: number; command: 'open' | 'close' };
 export type SinkResponse = { id: number; ready?: boolean; port?: number; report?: SinkReport; error?: string };
 
-/** The sink process, seen from the bench: a fresh SMTP server per measurement. */
-export class SmtpSink {
+/** A fresh SMTP server per measurement: `open` starts one and gives its port, `close` ends it and reports. */
+export interface Sink {
+	open(): Promise<number>;
+	close(): Promise<SinkReport>;
+}
+
+/** The sink process, seen from the bench. */
+export class SmtpSink implements Sink {
 	private nextId = 1;
 
 	private readonly waiting = new Map<number, (response: SinkResponse) => void>();
@@ -82,4 +88,74 @@ export class SmtpSink {
 	stop(): void {
 		this.child.disconnect();
 	}
+}
+
+/** Sink requests a measurement process sends its parent, which owns the sink process. */
+type BrokeredRequest = { sinkRequest: SinkRequest };
+type BrokeredResponse = { sinkResponse: SinkResponse };
+
+function isRequest(message: unknown): message is BrokeredRequest {
+	return typeof message === 'object' && message !== null && 'sinkRequest' in message;
+}
+
+function isResponse(message: unknown): message is BrokeredResponse {
+	return typeof message === 'object' && message !== null && 'sinkResponse' in message;
+}
+
+/** The parent's sink, used from a measurement process over IPC. */
+export class RemoteSink implements Sink {
+	private nextId = 1;
+
+	private readonly waiting = new Map<number, (response: SinkResponse) => void>();
+
+	constructor() {
+		process.on('message', (message: unknown) => {
+			if (!isResponse(message)) return;
+			this.waiting.get(message.sinkResponse.id)?.(message.sinkResponse);
+			this.waiting.delete(message.sinkResponse.id);
+		});
+	}
+
+	private async request(command: SinkRequest['command']): Promise<SinkResponse> {
+		const id = this.nextId++;
+		const response = await new Promise<SinkResponse>((resolve) => {
+			this.waiting.set(id, resolve);
+			process.send?.({ sinkRequest: { id, command } } satisfies BrokeredRequest);
+		});
+		if (response.error) throw new Error(`SMTP sink: ${response.error}`);
+		return response;
+	}
+
+	async open(): Promise<number> {
+		const { port } = await this.request('open');
+		if (port === undefined) throw new Error('the SMTP sink gave no port');
+		return port;
+	}
+
+	async close(): Promise<SinkReport> {
+		const { report } = await this.request('close');
+		if (!report) throw new Error('the SMTP sink gave no report');
+		return report;
+	}
+}
+
+/**
+ * Serves a measurement process's sink requests from `sink`; returns what else the process sent.
+ * A server the process left open (it failed) is closed once it has exited.
+ */
+export async function brokerSink(child: ChildProcess, sink: Sink, onMessage: (message: unknown) => void): Promise<number | null> {
+	let open = false;
+	child.on('message', (message: unknown) => {
+		if (!isRequest(message)) return onMessage(message);
+		const { id, command } = message.sinkRequest;
+		const answer = command === 'open' ? sink.open().then((port) => ({ port })) : sink.close().then((report) => ({ report }));
+		open = command === 'open';
+		answer.then(
+			(result) => child.send({ sinkResponse: { id, ...result } } satisfies BrokeredResponse),
+			(error: Error) => child.send({ sinkResponse: { id, error: error.message } } satisfies BrokeredResponse),
+		);
+	});
+	const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+	if (open) await sink.close().catch(() => undefined);
+	return code;
 }
