@@ -116,7 +116,9 @@ async function send(context: IExecuteFunctions, composed: Composed[], settings: 
 				transport: carrier,
 				pacer: new Pacer(settings.pacing, systemClock),
 				clock: systemClock,
-				loadAttachments: async (request) => loadAttachments(context, request),
+				// The ledger's keys are made of the attachments' digests.
+				loadAttachments: async (request) =>
+					loadAttachments(context, request, { withDigests: settings.skipAlreadySent }),
 				ledger: settings.skipAlreadySent ? new SentLedger(context.getWorkflowStaticData('node')) : undefined,
 				includeEml: settings.includeEml,
 				maxRetries: settings.maxRetries,

@@ -9,8 +9,11 @@ export interface Attachment {
 	filename: string;
 	contentType: string;
 	content: Buffer;
-	/** SHA-256 of the file as the item holds it, before any encryption: the same file, the same digest. */
-	digest: string;
+	/**
+	 * SHA-256 of the file as the item holds it, before any encryption: the same file, the same
+	 * digest. Taken only when asked for (Skip Already Sent), as it costs a pass over every byte.
+	 */
+	digest?: string;
 	/** Set for an inline image: the HTML body shows it as `cid:<cid>`. */
 	cid?: string;
 	contentDisposition?: 'inline';
@@ -54,15 +57,19 @@ export function parsePropertyList(text: string, field = 'Attachments'): string[]
  * and S3 binary modes work, one item at a time: a run never holds more than the items being
  * sent. With a PDF password, every PDF attachment is encrypted here, before anything is sent.
  */
-export async function loadAttachments(context: IExecuteFunctions, request: MailRequest): Promise<Attachment[]> {
+export async function loadAttachments(
+	context: IExecuteFunctions,
+	request: MailRequest,
+	{ withDigests = false } = {},
+): Promise<Attachment[]> {
 	const { itemIndex, attachmentProperties, inlineImageProperties, pdfPassword } = request;
 	const attachments: Attachment[] = [];
 	for (const property of attachmentProperties) {
-		const file = await readFile(context, itemIndex, property);
+		const file = await readFile(context, itemIndex, property, withDigests);
 		attachments.push(pdfPassword && file.isPdf ? { ...file.attachment, content: await encrypted(file, pdfPassword) } : file.attachment);
 	}
 	for (const property of inlineImageProperties) {
-		const { attachment } = await readFile(context, itemIndex, property);
+		const { attachment } = await readFile(context, itemIndex, property, withDigests);
 		attachments.push({ ...attachment, cid: property, contentDisposition: 'inline' });
 	}
 	return attachments;
@@ -74,7 +81,12 @@ interface ReadFile {
 	isPdf: boolean;
 }
 
-async function readFile(context: IExecuteFunctions, itemIndex: number, property: string): Promise<ReadFile> {
+async function readFile(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	property: string,
+	withDigest: boolean,
+): Promise<ReadFile> {
 	const meta = context.getInputData()[itemIndex]?.binary?.[property];
 	if (!meta) {
 		const present = Object.keys(context.getInputData()[itemIndex]?.binary ?? {});
@@ -97,7 +109,7 @@ async function readFile(context: IExecuteFunctions, itemIndex: number, property:
 				'Check the payroll export for this employee',
 		);
 	}
-	const digest = createHash('sha256').update(content).digest('hex');
+	const digest = withDigest ? createHash('sha256').update(content).digest('hex') : undefined;
 	return { attachment: { filename, contentType, content, digest }, property, isPdf };
 }
 

@@ -107,8 +107,10 @@ class DispatchRun {
 			const message = this.messages[index];
 			const delivery = new Delivery(message);
 			const turn = this.takeTurn();
+			const delivering = this.deliver(delivery, turn.firstSlot);
+			this.prefetch(this.messages[this.next]);
 			try {
-				this.outcomes[index] = await this.deliver(delivery, turn.firstSlot);
+				this.outcomes[index] = await delivering;
 			} catch (error) {
 				// A fault of this node's own must not cost the other items their report.
 				this.outcomes[index] = delivery.close(unexpected(error).detail);
@@ -208,6 +210,16 @@ class DispatchRun {
 			this.attachments.set(request.itemIndex, loading);
 		}
 		return loading;
+	}
+
+	/**
+	 * Starts reading the next message's attachments while this one is on the wire: the server's
+	 * replies leave the client idle, and reading a PDF then costs no sending time.
+	 */
+	private prefetch(message: OutgoingMessage | undefined): void {
+		if (!message || this.runFailure || this.deps.signal.aborted) return;
+		// Its failure is reported when its own message awaits it.
+		this.attachmentsOf(message.request).catch(() => undefined);
 	}
 
 	/** Lets go of an item's attachments once its last message is done. */
