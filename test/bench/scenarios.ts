@@ -5,9 +5,8 @@
 import { createTransport } from 'nodemailer';
 import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
-import type { BinaryMode } from '../harness/engine';
+import { NODE_UNDER_TEST, runWorkflow, type BinaryMode } from '../harness/engine';
 import { clerkParameters, PACKAGE_DIR, PAYROLL_MAIL } from '../node/payrollRun';
-import { runBenchWorkflow } from './benchEngine';
 import { EMAIL_SEND } from './emailSendPackage';
 import {
 	garbageCollectionsBetween,
@@ -143,17 +142,24 @@ async function throughEngine(
 	let cpuAtStart = process.cpuUsage();
 	let clientCpuSeconds = 0;
 	let startUs = 0;
+	let nodeStartedAt = Number.NaN;
+	let nodeEndedAt = Number.NaN;
 	let result;
 	try {
 		const common = {
 			source,
 			binaryMode: workload.binaryMode,
-			onNodeStart: () => {
+			deleteBinaryData: true,
+			onNodeStarted: (nodeName: string) => {
+				if (nodeName !== NODE_UNDER_TEST) return;
 				sampler?.start();
 				cpuAtStart = process.cpuUsage();
 				startUs = monotonicMicros();
+				nodeStartedAt = performance.now();
 			},
-			onNodeEnd: () => {
+			onNodeFinished: (nodeName: string) => {
+				if (nodeName !== NODE_UNDER_TEST) return;
+				nodeEndedAt = performance.now();
 				measuredWindows.push({ label: scenario.id, startUs, endUs: monotonicMicros() });
 				clientCpuSeconds = cpuSecondsSince(cpuAtStart);
 				memory = sampler?.stop();
@@ -161,7 +167,7 @@ async function throughEngine(
 		};
 		result =
 			scenario.kind === 'payrollMail'
-				? await runBenchWorkflow({
+				? await runWorkflow({
 						...common,
 						packageDir: PACKAGE_DIR,
 						nodeUnderTest: {
@@ -170,7 +176,7 @@ async function throughEngine(
 							credentials: { payrollSmtpApi: { host: '127.0.0.1', port, connection: 'plaintext', authMethod: 'none' } },
 						},
 					})
-				: await runBenchWorkflow({
+				: await runWorkflow({
 						...common,
 						packageDir: workload.emailSendPackageDir ?? '',
 						nodeUnderTest: {
@@ -191,8 +197,8 @@ async function throughEngine(
 		`${scenario.label}: ${sent.length} sent, ${failed.length} failed of ${mails}` +
 			(failed.length ? ` (first failure: ${JSON.stringify(failed[0].json.mail)})` : ''),
 	);
-	const gc = await garbageCollectionsBetween(result.nodeStartedAt, result.nodeEndedAt);
-	return finish(scenario, mails, (result.nodeEndedAt - result.nodeStartedAt) / 1000, clientCpuSeconds, gc, report, memory);
+	const gc = await garbageCollectionsBetween(nodeStartedAt, nodeEndedAt);
+	return finish(scenario, mails, (nodeEndedAt - nodeStartedAt) / 1000, clientCpuSeconds, gc, report, memory);
 }
 
 /** Payroll Mail or Send Email through n8n's engine; the payslips come from memory through the source node. */

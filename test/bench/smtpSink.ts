@@ -24,17 +24,56 @@ export interface Sink {
 	close(): Promise<SinkReport>;
 }
 
-/** The sink process, seen from the bench. */
-export class SmtpSink implements Sink {
+/**
+ * Asks a sink over some message channel; the two clients below differ only in the channel.
+ * Answers are matched to questions by id.
+ */
+abstract class SinkClient implements Sink {
 	private nextId = 1;
 
 	private readonly waiting = new Map<number, (response: SinkResponse) => void>();
 
-	private constructor(private readonly child: ChildProcess) {
-		child.on('message', (response: SinkResponse) => {
-			this.waiting.get(response.id)?.(response);
-			this.waiting.delete(response.id);
+	protected abstract post(request: SinkRequest): void;
+
+	protected answer(response: SinkResponse): void {
+		this.waiting.get(response.id)?.(response);
+		this.waiting.delete(response.id);
+	}
+
+	private async request(command: SinkRequest['command']): Promise<SinkResponse> {
+		const id = this.nextId++;
+		const response = await new Promise<SinkResponse>((resolve, reject) => {
+			const timer = setTimeout(() => reject(new Error(`the SMTP sink did not answer "${command}" within 60 s`)), 60_000);
+			this.waiting.set(id, (answer) => {
+				clearTimeout(timer);
+				resolve(answer);
+			});
+			this.post({ id, command });
 		});
+		if (response.error) throw new Error(`SMTP sink: ${response.error}`);
+		return response;
+	}
+
+	/** Starts a fresh server with zeroed counters; returns its port on 127.0.0.1. */
+	async open(): Promise<number> {
+		const { port } = await this.request('open');
+		if (port === undefined) throw new Error('the SMTP sink gave no port');
+		return port;
+	}
+
+	/** Stops the server (after its clients have hung up, 2 s at most) and says what it saw. */
+	async close(): Promise<SinkReport> {
+		const { report } = await this.request('close');
+		if (!report) throw new Error('the SMTP sink gave no report');
+		return report;
+	}
+}
+
+/** The sink process, seen from the bench. */
+export class SmtpSink extends SinkClient {
+	private constructor(private readonly child: ChildProcess) {
+		super();
+		child.on('message', (response: SinkResponse) => this.answer(response));
 	}
 
 	/** `greetingDelay: false` takes out smtp-server's 100 ms wait before it greets a new connection. */
@@ -57,32 +96,8 @@ export class SmtpSink implements Sink {
 		return new SmtpSink(child);
 	}
 
-	private async request(command: SinkRequest['command']): Promise<SinkResponse> {
-		const id = this.nextId++;
-		const response = await new Promise<SinkResponse>((resolve, reject) => {
-			const timer = setTimeout(() => reject(new Error(`the SMTP sink did not answer "${command}" within 60 s`)), 60_000);
-			this.waiting.set(id, (answer) => {
-				clearTimeout(timer);
-				resolve(answer);
-			});
-			this.child.send({ id, command } satisfies SinkRequest);
-		});
-		if (response.error) throw new Error(`SMTP sink: ${response.error}`);
-		return response;
-	}
-
-	/** Starts a fresh server with zeroed counters; returns its port on 127.0.0.1. */
-	async open(): Promise<number> {
-		const { port } = await this.request('open');
-		if (port === undefined) throw new Error('the SMTP sink gave no port');
-		return port;
-	}
-
-	/** Stops the server (after its clients have hung up, 2 s at most) and says what it saw. */
-	async close(): Promise<SinkReport> {
-		const { report } = await this.request('close');
-		if (!report) throw new Error('the SMTP sink gave no report');
-		return report;
+	protected post(request: SinkRequest): void {
+		this.child.send(request);
 	}
 
 	stop(): void {
@@ -103,39 +118,16 @@ function isResponse(message: unknown): message is BrokeredResponse {
 }
 
 /** The parent's sink, used from a measurement process over IPC. */
-export class RemoteSink implements Sink {
-	private nextId = 1;
-
-	private readonly waiting = new Map<number, (response: SinkResponse) => void>();
-
+export class RemoteSink extends SinkClient {
 	constructor() {
+		super();
 		process.on('message', (message: unknown) => {
-			if (!isResponse(message)) return;
-			this.waiting.get(message.sinkResponse.id)?.(message.sinkResponse);
-			this.waiting.delete(message.sinkResponse.id);
+			if (isResponse(message)) this.answer(message.sinkResponse);
 		});
 	}
 
-	private async request(command: SinkRequest['command']): Promise<SinkResponse> {
-		const id = this.nextId++;
-		const response = await new Promise<SinkResponse>((resolve) => {
-			this.waiting.set(id, resolve);
-			process.send?.({ sinkRequest: { id, command } } satisfies BrokeredRequest);
-		});
-		if (response.error) throw new Error(`SMTP sink: ${response.error}`);
-		return response;
-	}
-
-	async open(): Promise<number> {
-		const { port } = await this.request('open');
-		if (port === undefined) throw new Error('the SMTP sink gave no port');
-		return port;
-	}
-
-	async close(): Promise<SinkReport> {
-		const { report } = await this.request('close');
-		if (!report) throw new Error('the SMTP sink gave no report');
-		return report;
+	protected post(request: SinkRequest): void {
+		process.send?.({ sinkRequest: request } satisfies BrokeredRequest);
 	}
 }
 

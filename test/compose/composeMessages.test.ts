@@ -1,6 +1,7 @@
 import type { Mailbox } from '../../nodes/PayrollMail/compose/addresses';
 import { composeMessages } from '../../nodes/PayrollMail/compose/composeMessages';
 import type { MailRequest, OutgoingMessage } from '../../nodes/PayrollMail/compose/mailRequest';
+import { mailRequest } from '../support/mailRequest';
 
 const anna: Mailbox = { name: 'Anna Muster', address: 'anna@example.com' };
 const annaPrivate: Mailbox = { name: '', address: 'anna.muster@private.example' };
@@ -9,25 +10,7 @@ const hr: Mailbox = { name: 'HR', address: 'hr@example.com' };
 const archive: Mailbox = { name: '', address: 'archive@example.com' };
 const tester: Mailbox = { name: 'Test', address: 'test@example.com' };
 
-function request(overrides: Partial<MailRequest> = {}): MailRequest {
-	return {
-		itemIndex: 3,
-		from: { name: 'Lohnbüro', address: 'lohn@example.com' },
-		to: [anna],
-		cc: [],
-		bcc: [],
-		replyTo: [],
-		subject: 'Payslip 2026-11',
-		content: { headers: {}, body: { text: 'Please find your payslip attached.' }, needs8BitMime: false },
-		attachmentProperties: ['data'],
-		recipientMode: 'together',
-		inlineImageProperties: [],
-		headers: [],
-		readReceipt: false,
-		autoSubmitted: true,
-		...overrides,
-	};
-}
+const request = (overrides: Partial<MailRequest> = {}) => mailRequest({ to: [anna], ...overrides });
 
 const addresses = (mailboxes: Mailbox[]) => mailboxes.map((mailbox) => mailbox.address);
 const headerAddresses = (message: OutgoingMessage) => addresses([...message.to, ...message.cc]);

@@ -15,6 +15,7 @@ import type {
 	INode,
 	INodeExecutionData,
 	INodeParameters,
+	INodeType,
 	INodeTypes,
 	IRun,
 	IWorkflowBase,
@@ -52,7 +53,12 @@ export interface RunWorkflowOptions {
 		settings?: Pick<INode, 'onError' | 'continueOnFail'>;
 	};
 	/** What the source node before the node under test emits. */
-	items: HarnessItem[];
+	items?: HarnessItem[];
+	/**
+	 * A source node of the caller's own, in place of `items`: the bench stores 10,000 payslips one
+	 * by one instead of holding them all as test items.
+	 */
+	source?: INodeType;
 	binaryMode?: BinaryMode;
 	/** Aborting it stops the execution as n8n's "Stop" button does. */
 	signal?: AbortSignal;
@@ -60,6 +66,13 @@ export interface RunWorkflowOptions {
 	staticData?: IDataObject;
 	/** Called as the engine starts each node, e.g. to abort once the node under test is running. */
 	onNodeStarted?: (nodeName: string) => void;
+	/** Called as soon as a node has returned. */
+	onNodeFinished?: (nodeName: string) => void;
+	/**
+	 * Deletes the execution's binary files once it is done, so that long benches do not fill the
+	 * disk; the outputs' binary data can then no longer be read.
+	 */
+	deleteBinaryData?: boolean;
 }
 
 export interface RunWorkflowResult {
@@ -155,17 +168,19 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunWorkf
 	const {
 		packageDir,
 		nodeUnderTest,
-		items,
+		items = [],
+		source = employeesSource(items),
 		binaryMode = 'filesystem',
 		signal,
 		onNodeStarted,
+		onNodeFinished,
 	} = options;
 	await useBinaryMode(binaryMode);
 
 	const loader = await loadPackage(packageDir);
 	const nodeTypes = new HarnessNodeTypes(loader, {
 		manualTrigger,
-		employees: employeesSource(items),
+		employees: source,
 		noOp,
 	});
 
@@ -211,6 +226,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunWorkf
 	};
 	const hooks = new ExecutionLifecycleHooks('manual', executionId, workflowData);
 	if (onNodeStarted) hooks.addHandler('nodeExecuteBefore', (nodeName) => onNodeStarted(nodeName));
+	if (onNodeFinished) hooks.addHandler('nodeExecuteAfter', (nodeName) => onNodeFinished(nodeName));
 
 	const credentialsHelper = new HarnessCredentialsHelper(loader, credentials);
 	const execution = new WorkflowExecute(
@@ -226,7 +242,12 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunWorkf
 	const cancel = () => execution.cancel();
 	if (signal?.aborted) cancel();
 	signal?.addEventListener('abort', cancel, { once: true });
-	const run = await execution.finally(() => signal?.removeEventListener('abort', cancel));
+	const run = await execution.finally(async () => {
+		signal?.removeEventListener('abort', cancel);
+		if (options.deleteBinaryData) {
+			await Container.get(BinaryDataService).deleteMany([{ type: 'execution', workflowId: WORKFLOW_ID, executionId }]);
+		}
+	});
 
 	const producedOutputs = run.data.resultData.runData[NODE_UNDER_TEST]?.[0]?.data?.main ?? [];
 	return {

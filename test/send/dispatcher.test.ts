@@ -1,5 +1,4 @@
 import type { Attachment } from '../../nodes/PayrollMail/compose/attachments';
-import { composeContent } from '../../nodes/PayrollMail/compose/mailContent';
 import type { MailRequest, OutgoingMessage } from '../../nodes/PayrollMail/compose/mailRequest';
 import { composeMessages } from '../../nodes/PayrollMail/compose/composeMessages';
 import { systemClock } from '../../nodes/PayrollMail/plan/clock';
@@ -7,33 +6,17 @@ import { Pacer } from '../../nodes/PayrollMail/plan/pacer';
 import { dispatch, type DispatchDependencies } from '../../nodes/PayrollMail/send/dispatcher';
 import { readSmtpSettings } from '../../nodes/PayrollMail/transport/smtpSettings';
 import { DEFAULT_TUNING, openSmtpTransport } from '../../nodes/PayrollMail/transport/smtpTransport';
+import { mailRequest } from '../support/mailRequest';
 import { TestSmtpServer } from '../support/testSmtpServer';
 
 const PDF = Buffer.from('%PDF-1.4\n% payslip\n%%EOF\n');
 
 function request(itemIndex: number): MailRequest {
-	const subject = `Payslip ${itemIndex}`;
-	return {
+	return mailRequest({
 		itemIndex,
-		from: { name: 'Payroll', address: 'payroll@example.com' },
 		to: [{ name: '', address: `employee${itemIndex}@example.com` }],
-		cc: [],
 		bcc: [{ name: '', address: 'archive@example.com' }],
-		replyTo: [],
-		subject,
-		content: composeContent(
-			subject,
-			{ text: 'Your payslip is attached.' },
-			{ charset: 'utf8', transferEncoding: 'auto', foldSubject: true },
-			1,
-		),
-		attachmentProperties: ['data'],
-		recipientMode: 'together',
-		inlineImageProperties: [],
-		headers: [],
-		readReceipt: false,
-		autoSubmitted: true,
-	};
+	});
 }
 
 /** When each item's attachments were asked for, counted in messages the server had by then. */
