@@ -258,6 +258,14 @@ export const payrollMailProperties: INodeProperties[] = [
 				description: 'Whether to write the conversation with the mail server to n8n\'s log, for troubleshooting. Passwords and tokens are removed.',
 			},
 			{
+				displayName: 'Mails per Connection',
+				name: 'mailsPerConnection',
+				type: 'number',
+				default: 100,
+				typeOptions: { minValue: 0 },
+				description: 'How many mails go over one connection before it is closed and a new one opened (with a new login). Lower it if your provider limits mails per connection; 0 means no limit.',
+			},
+			{
 				displayName: 'Parallel Connections',
 				name: 'parallelConnections',
 				type: 'number',

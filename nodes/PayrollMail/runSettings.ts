@@ -42,6 +42,7 @@ export function readRunSettings(context: IExecuteFunctions): RunSettings {
 		dryRun: options.dryRun === true,
 		tuning: {
 			parallelConnections: Math.max(1, Math.floor(nonNegative(context, 'Parallel Connections', options.parallelConnections ?? 1))),
+			mailsPerConnection: Math.floor(nonNegative(context, 'Mails per Connection', options.mailsPerConnection ?? DEFAULT_TUNING.mailsPerConnection)),
 			connectionTimeoutMs: seconds('Connection Timeout', options.connectionTimeout ?? DEFAULT_TUNING.connectionTimeoutMs / 1000),
 			greetingTimeoutMs: seconds('Greeting Timeout', options.greetingTimeout ?? DEFAULT_TUNING.greetingTimeoutMs / 1000),
 			socketTimeoutMs: seconds('Server Silence Timeout', options.socketTimeout ?? DEFAULT_TUNING.socketTimeoutMs / 1000),

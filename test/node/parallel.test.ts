@@ -47,3 +47,32 @@ describe('parallel connections', () => {
 		});
 	});
 });
+
+describe('mails per connection', () => {
+	const mailsPerSession = (server: TestSmtpServer) => [...server.sessions.values()].map((session) => session.mailFromCount);
+
+	it('replaces a connection after that many mails, logging in anew each time', async () => {
+		await withServer(async (server) => {
+			const { outputs } = await runPayrollMail({
+				server,
+				items: employeeItems(employees(5)),
+				parameters: clerkParameters({ options: { mailsPerConnection: 2 } }),
+			});
+			expect(outputs[0]).toHaveLength(5);
+			expect(mailsPerSession(server)).toEqual([2, 2, 1]);
+			expect(server.authAttempts().map((attempt) => attempt.succeeded)).toEqual([true, true, true]);
+		});
+	});
+
+	it('keeps one connection for every mail with 0, where the default of 100 would open a second', async () => {
+		await withServer(async (server) => {
+			const { outputs } = await runPayrollMail({
+				server,
+				items: employeeItems(employees(101)),
+				parameters: clerkParameters({ options: { mailsPerConnection: 0 } }),
+			});
+			expect(outputs[0]).toHaveLength(101);
+			expect(mailsPerSession(server)).toEqual([101]);
+		});
+	});
+});

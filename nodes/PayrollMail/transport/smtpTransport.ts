@@ -12,6 +12,8 @@ import { classifySmtpError, recipientRefusals, SmtpFailure, type RecipientRefusa
 export interface TransportTuning {
 	/** Connections open at once, each sending one message at a time. */
 	parallelConnections: number;
+	/** Messages sent over one connection before it is replaced; 0 for no limit. */
+	mailsPerConnection: number;
 	connectionTimeoutMs: number;
 	greetingTimeoutMs: number;
 	/** Longest silence of the server in the middle of a conversation. */
@@ -20,6 +22,8 @@ export interface TransportTuning {
 
 export const DEFAULT_TUNING: TransportTuning = {
 	parallelConnections: 1,
+	// nodemailer's own default: some servers cap the messages of one session.
+	mailsPerConnection: 100,
 	connectionTimeoutMs: 30_000,
 	greetingTimeoutMs: 30_000,
 	socketTimeoutMs: 60_000,
@@ -65,6 +69,7 @@ export function smtpTransportOptions(
 	return {
 		pool: true,
 		maxConnections: tuning.parallelConnections,
+		maxMessages: tuning.mailsPerConnection || Number.POSITIVE_INFINITY,
 		// The pool would resend a message whose connection broke, even after the server had the
 		// whole of it; the dispatcher decides about retries, knowing what the server saw.
 		maxRequeues: 0,
