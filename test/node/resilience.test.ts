@@ -236,3 +236,32 @@ describe('cancelling the execution during a 30 s wait between batches', () => {
 		});
 	});
 });
+
+describe('cancelling the execution while a mail waits for the server\'s verdict', () => {
+	it('reports that mail as the server answers it, sent, and the mails not started as not sent', async () => {
+		await withServer({ replyDelayMs: (data) => (data === 2 ? 500 : 0) }, async (server) => {
+			const controller = new AbortController();
+			let cancelledAt = 0;
+			const watcher = setInterval(() => {
+				if (server.messages.length === 2 && !cancelledAt) {
+					cancelledAt = Date.now();
+					controller.abort();
+				}
+			}, 10);
+			try {
+				const result = await run(server, 4, {}, { signal: controller.signal });
+				const finishedAt = Date.now();
+				expect(cancelledAt).toBeGreaterThan(0);
+				// It waited for the held reply, and no longer.
+				expect(finishedAt - cancelledAt).toBeGreaterThanOrEqual(300);
+				expect(finishedAt - cancelledAt).toBeLessThan(3_000);
+				expect(result.status).toBe('canceled');
+				expect(server.messages).toHaveLength(2);
+				expect(result.outputs[0].map((item) => mailOf(item).status)).toEqual(['sent', 'sent']);
+				expect(result.outputs[1].map((item) => errorOf(item).code)).toEqual(['ECANCELLED', 'ECANCELLED']);
+			} finally {
+				clearInterval(watcher);
+			}
+		});
+	});
+});

@@ -25,10 +25,13 @@ interface AttachmentRead {
 	messagesAtServer: number;
 }
 
+const onePdf = async (): Promise<Attachment[]> => [{ filename: 'payslip.pdf', contentType: 'application/pdf', content: PDF }];
+
 async function dispatchTo(
 	server: TestSmtpServer,
 	messages: OutgoingMessage[],
 	loadAttachments: DispatchDependencies['loadAttachments'],
+	cancel: Pick<DispatchDependencies, 'signal' | 'cancelGraceMs'> = { signal: new AbortController().signal },
 ) {
 	const transport = openSmtpTransport(
 		readSmtpSettings({
@@ -49,7 +52,7 @@ async function dispatchTo(
 			maxRetries: 0,
 			retryWaitMs: 0,
 			parallelConnections: 1,
-			signal: new AbortController().signal,
+			...cancel,
 		});
 	} finally {
 		transport.close();
@@ -131,5 +134,35 @@ describe('dispatch', () => {
 			message: expect.stringContaining('no binary property "data"'),
 		});
 		expect(server.messages).toHaveLength(3);
+	});
+
+	it('gives up on a mail a grace period after a cancel, as one that may or may not have been delivered', async () => {
+		await server.close();
+		server = await TestSmtpServer.start({ tls: 'none', authMethods: [], replyDelayMs: () => 2_000 });
+		const controller = new AbortController();
+		let cancelledAt = 0;
+		const watcher = setInterval(() => {
+			if (server.messages.length === 1 && !cancelledAt) {
+				cancelledAt = Date.now();
+				controller.abort();
+			}
+		}, 10);
+		try {
+			const outcomes = await dispatchTo(server, [request(0), request(1)].flatMap(composeMessages), onePdf, {
+				signal: controller.signal,
+				cancelGraceMs: 200,
+			});
+			const finishedAt = Date.now();
+			expect(finishedAt - cancelledAt).toBeGreaterThanOrEqual(150);
+			expect(finishedAt - cancelledAt).toBeLessThan(1_500);
+			expect(outcomes.map((outcome) => [outcome.state, outcome.error?.code])).toEqual([
+				['failed', 'EOUTCOMEUNKNOWN'],
+				['failed', 'ECANCELLED'],
+			]);
+			expect(outcomes[0].error?.message).toMatch(/may or may not have been delivered/);
+			expect(server.messages).toHaveLength(1);
+		} finally {
+			clearInterval(watcher);
+		}
 	});
 });

@@ -31,6 +31,8 @@ export interface TestServerOptions {
 	refuseConnection?: (connection: number) => Refusal | undefined;
 	/** Called as the n-th DATA (from 1, over all sessions) begins; may break the connection. */
 	dataFault?: (data: number) => DataFault | undefined;
+	/** Milliseconds to hold the reply to the n-th DATA (from 1, over all sessions) once the message is read. */
+	replyDelayMs?: (data: number) => number;
 }
 
 /**
@@ -130,7 +132,8 @@ export class TestSmtpServer {
 				callback(refusal ? withCode(new Error(refusal.text), refusal.code) : undefined);
 			},
 			onData(stream, session, callback) {
-				const fault = options.dataFault?.(++dataCount);
+				const dataNumber = ++dataCount;
+				const fault = options.dataFault?.(dataNumber);
 				const chunks: Buffer[] = [];
 				stream.on('data', (chunk: Buffer) => {
 					chunks.push(chunk);
@@ -151,7 +154,9 @@ export class TestSmtpServer {
 						user: session.user as string | undefined,
 					});
 					if (fault === 'beforeReply') return hangUp(session.id);
-					callback();
+					const delayMs = options.replyDelayMs?.(dataNumber) ?? 0;
+					if (delayMs > 0) setTimeout(() => callback(), delayMs);
+					else callback();
 				});
 			},
 		};

@@ -5,8 +5,9 @@ import type { MailRequest, OutgoingMessage } from '../compose/mailRequest';
 import type { Clock } from '../plan/clock';
 import type { Pacer, SendSlot } from '../plan/pacer';
 import { refusalBeforeSending, type MailError } from '../mailError';
-import { SmtpFailure, type RecipientRefusal } from '../transport/smtpFailure';
+import { OUTCOME_UNKNOWN, SmtpFailure, type RecipientRefusal } from '../transport/smtpFailure';
 import type { SmtpTransport } from '../transport/smtpTransport';
+import { afterGrace, CANCEL_GRACE_MS, type GraceSignal } from './cancelGrace';
 import { composeRaw, toNodemailerMessage } from './nodemailerMessage';
 import { messageKey, type SentLedger } from './sentLedger';
 
@@ -48,6 +49,8 @@ export interface DispatchDependencies {
 	/** Messages sent at once, each on its own connection. */
 	parallelConnections: number;
 	signal: AbortSignal;
+	/** How long a send on the wire may go on after a cancel; CANCEL_GRACE_MS unless given. */
+	cancelGraceMs?: number;
 }
 
 const CANCELLED: MailError = {
@@ -56,6 +59,18 @@ const CANCELLED: MailError = {
 	permanent: false,
 	stage: 'connection',
 };
+
+function cancelledOnTheWire(graceMs: number): MailError {
+	return {
+		message:
+			`The execution was cancelled while this mail was being sent, and the server had not confirmed it ` +
+			`${graceMs / 1000} s later: it may or may not have been delivered. Check the archive copy (BCC) or ` +
+			'ask the employee before sending it again',
+		code: OUTCOME_UNKNOWN,
+		permanent: false,
+		stage: 'data',
+	};
+}
 
 /**
  * Sends the messages in input order within the pacer's limits and says what became of each.
@@ -82,23 +97,35 @@ class DispatchRun {
 
 	private lastTurn: Promise<void> = Promise.resolve();
 
+	/** Aborts the sends still on the wire, a grace period after the execution was cancelled. */
+	private readonly sendCancel: GraceSignal;
+
 	constructor(
 		private readonly messages: OutgoingMessage[],
 		private readonly deps: DispatchDependencies,
 	) {
+		this.sendCancel = afterGrace(deps.signal, this.graceMs(), deps.clock);
 		for (const { request } of messages) {
 			this.messagesLeft.set(request.itemIndex, (this.messagesLeft.get(request.itemIndex) ?? 0) + 1);
 		}
 	}
 
 	async start(): Promise<MessageOutcome[]> {
-		if (this.messages.length === 0) return this.outcomes;
-		// The first message goes alone: if the login is refused, it is refused once, not once per
-		// connection. Only then do the other connections open.
-		await this.work(1);
-		const workers = Math.min(this.deps.parallelConnections, this.messages.length - this.next);
-		await Promise.all(Array.from({ length: Math.max(1, workers) }, async () => this.work()));
-		return this.outcomes;
+		try {
+			if (this.messages.length === 0) return this.outcomes;
+			// The first message goes alone: if the login is refused, it is refused once, not once per
+			// connection. Only then do the other connections open.
+			await this.work(1);
+			const workers = Math.min(this.deps.parallelConnections, this.messages.length - this.next);
+			await Promise.all(Array.from({ length: Math.max(1, workers) }, async () => this.work()));
+			return this.outcomes;
+		} finally {
+			this.sendCancel.dispose();
+		}
+	}
+
+	private graceMs(): number {
+		return this.deps.cancelGraceMs ?? CANCEL_GRACE_MS;
 	}
 
 	private async work(limit = Number.POSITIVE_INFINITY): Promise<void> {
@@ -177,10 +204,10 @@ class DispatchRun {
 			try {
 				delivery.startAttempt(slot.batch, slot.startedAt);
 				const envelope = { ...(mail.envelope as object), to: delivery.pending };
-				delivery.accepted(await this.deps.transport.send({ ...mail, envelope }, signal));
+				delivery.accepted(await this.deps.transport.send({ ...mail, envelope }, this.sendCancel.signal));
 				if (key) this.deps.ledger?.record(key, delivery.sentAt!);
 			} catch (error) {
-				if (signal.aborted) return delivery.close(CANCELLED);
+				if (this.sendCancel.signal.aborted) return delivery.close(cancelledOnTheWire(this.graceMs()));
 				failure = error instanceof SmtpFailure ? error : unexpected(error);
 				delivery.failed(failure);
 			} finally {
