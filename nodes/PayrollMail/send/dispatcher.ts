@@ -100,11 +100,14 @@ class DispatchRun {
 	/** Aborts the sends still on the wire, a grace period after the execution was cancelled. */
 	private readonly sendCancel: GraceSignal;
 
+	private readonly graceMs: number;
+
 	constructor(
 		private readonly messages: OutgoingMessage[],
 		private readonly deps: DispatchDependencies,
 	) {
-		this.sendCancel = afterGrace(deps.signal, this.graceMs(), deps.clock);
+		this.graceMs = deps.cancelGraceMs ?? CANCEL_GRACE_MS;
+		this.sendCancel = afterGrace(deps.signal, this.graceMs, deps.clock);
 		for (const { request } of messages) {
 			this.messagesLeft.set(request.itemIndex, (this.messagesLeft.get(request.itemIndex) ?? 0) + 1);
 		}
@@ -122,10 +125,6 @@ class DispatchRun {
 		} finally {
 			this.sendCancel.dispose();
 		}
-	}
-
-	private graceMs(): number {
-		return this.deps.cancelGraceMs ?? CANCEL_GRACE_MS;
 	}
 
 	private async work(limit = Number.POSITIVE_INFINITY): Promise<void> {
@@ -207,7 +206,7 @@ class DispatchRun {
 				delivery.accepted(await this.deps.transport.send({ ...mail, envelope }, this.sendCancel.signal));
 				if (key) this.deps.ledger?.record(key, delivery.sentAt!);
 			} catch (error) {
-				if (this.sendCancel.signal.aborted) return delivery.close(cancelledOnTheWire(this.graceMs()));
+				if (this.sendCancel.signal.aborted) return delivery.close(cancelledOnTheWire(this.graceMs));
 				failure = error instanceof SmtpFailure ? error : unexpected(error);
 				delivery.failed(failure);
 			} finally {
