@@ -14,7 +14,6 @@ export function mailRequest(overrides: Partial<MailRequest> = {}): MailRequest {
 		attachmentProperties: ['data'],
 		recipientMode: 'together',
 		inlineImageProperties: [],
-		headers: [],
 		readReceipt: false,
 		autoSubmitted: true,
 		...overrides,

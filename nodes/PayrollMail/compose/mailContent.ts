@@ -2,7 +2,8 @@ import type Mail from 'nodemailer/lib/mailer';
 import type { MimeNodeHeaderMap } from 'nodemailer/lib/mime-node';
 
 import type { MailBody } from './mailRequest';
-import { bodyPart, needs8BitMime, subjectHeader, type Charset, type TransferEncoding } from './mimeText';
+import type { CustomHeader } from './customHeaders';
+import { bodyPart, needs8BitMime, subjectHeader, unstructuredHeader, type Charset, type TransferEncoding } from './mimeText';
 
 /** How subject and body are written: the clerk's code page, transfer encoding and folding. */
 export interface TextFormat {
@@ -11,7 +12,7 @@ export interface TextFormat {
 	foldSubject: boolean;
 }
 
-/** Subject and body ready for nodemailer, encoded once per item, whatever the number of mails. */
+/** Subject, the clerk's headers and body ready for nodemailer, encoded once per item, whatever the number of mails. */
 export interface MailContent {
 	headers: MimeNodeHeaderMap;
 	body: Pick<Mail.Options, 'text' | 'html' | 'alternatives'>;
@@ -31,9 +32,19 @@ export class ContentError extends Error {
  * way; every other choice makes the parts here, in the code page, because nodemailer would label
  * them UTF-8. Throws when a character does not fit the code page, naming it.
  */
-export function composeContent(subject: string, body: MailBody, format: TextFormat, attachmentCount: number): MailContent {
+export function composeContent(
+	subject: string,
+	body: MailBody,
+	format: TextFormat,
+	attachmentCount: number,
+	customHeaders: CustomHeader[] = [],
+): MailContent {
 	const { charset, transferEncoding, foldSubject } = format;
 	const headers: MimeNodeHeaderMap = { Subject: { prepared: true, value: subjectHeader(subject, charset, foldSubject) } };
+	// Folded like the subject: a long value on one line would pass the 998 octets a line may have.
+	for (const { name, value } of customHeaders) {
+		headers[name] = { prepared: true, value: unstructuredHeader(name, value, charset, true, `Header "${name}"`) };
+	}
 	const needs8Bit = needs8BitMime(transferEncoding);
 	const parts = [
 		body.text === undefined ? undefined : { text: body.text, kind: 'plain' as const, field: 'Text' },

@@ -1,5 +1,4 @@
 import type { Mailbox } from './addresses';
-import type { CustomHeader } from './customHeaders';
 import type { MailContent } from './mailContent';
 
 export type RecipientMode = 'together' | 'separate';
@@ -30,7 +29,6 @@ export interface MailRequest {
 	testRecipient?: Mailbox;
 	/** Binary property names embedded as `cid:<property name>`, for an HTML body's images. */
 	inlineImageProperties: string[];
-	headers: CustomHeader[];
 	/** Ask for a read receipt (Disposition-Notification-To) to the Reply-To, else the sender. */
 	readReceipt: boolean;
 	/** Mark the mail `Auto-Submitted: auto-generated`, so out-of-office replies stay away. */

@@ -110,9 +110,8 @@ export function encodeInCharset(text: string, charset: Charset, field: string): 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Subject
+// Subject and other unstructured headers
 
-const SUBJECT_PREFIX = 'Subject: '.length;
 /** RFC 5322 2.1.1: lines SHOULD be at most 78 characters, MUST be at most 998. */
 const FOLD_COLUMNS = 78;
 const MAX_LINE = 998;
@@ -124,8 +123,13 @@ const MAX_ENCODED_CHARACTER = 12;
 /** RFC 2047 5(3): the characters Q may leave as they are in any header position. */
 const Q_LITERAL = /^[A-Za-z0-9!*+\-/]$/;
 
+/** The Subject header's value; see unstructuredHeader. */
+export function subjectHeader(subject: string, charset: Charset, fold: boolean): string {
+	return unstructuredHeader('Subject', subject, charset, fold, 'Subject');
+}
+
 /**
- * The Subject header's value, ready for nodemailer as
+ * An unstructured header's value (Subject, or a clerk's own header), ready for nodemailer as
  * `headers: { Subject: { prepared: true, value } }` — and then no `subject` option, which would
  * replace it. Empty text gives '' (nodemailer then leaves the header out).
  *
@@ -137,31 +141,32 @@ const Q_LITERAL = /^[A-Za-z0-9!*+\-/]$/;
  *   word splits a character. Q or B, whichever makes the shorter header (ties: Q): Q for Latin
  *   text, where it stays readable in the raw message and is shorter; B for mostly non-Latin
  *   text in UTF-8, where Q would triple every byte.
- * - fold: lines of at most 78 columns ("Subject: " counts on the first; lines with encoded words
+ * - fold: lines of at most 78 columns ("Name: " counts on the first; lines with encoded words
  *   at most 76, RFC 2047), continued with CRLF + space. Without fold the value stays on one
  *   line unless it would pass the 998-octet limit every server enforces.
  * - Line breaks in the text become a space (a header cannot hold one); ASCII text that contains
  *   "=?" is encoded too, so that no client decodes it as an encoded word.
  */
-export function subjectHeader(subject: string, charset: Charset, fold: boolean): string {
-	const text = subject.replace(/\r\n|\r|\n/g, ' ');
+export function unstructuredHeader(name: string, value: string, charset: Charset, fold: boolean, field: string): string {
+	const text = value.replace(/\r\n|\r|\n/g, ' ');
 	const limit = fold ? FOLD_COLUMNS : MAX_LINE;
+	const prefix = `${name}: `.length;
 	if (!/[^\x20-\x7e\t]|=\?/.test(text)) {
-		const plain = foldPlain(text, limit);
+		const plain = foldPlain(text, limit, prefix);
 		if (plain !== undefined) return plain;
 	}
-	const characters = Array.from(text, (character) => encodeInCharset(character, charset, 'Subject'));
+	const characters = Array.from(text, (character) => encodeInCharset(character, charset, field));
 	const wordLimit = fold ? ENCODED_WORD_LINE : MAX_LINE;
-	const q = encodedWords(characters, 'Q', charset, wordLimit);
-	const b = encodedWords(characters, 'B', charset, wordLimit);
+	const q = encodedWords(characters, 'Q', charset, wordLimit, prefix);
+	const b = encodedWords(characters, 'B', charset, wordLimit, prefix);
 	return b.length < q.length ? b : q;
 }
 
 /** ASCII text folded before single spaces; undefined when some line would pass 998 octets. */
-function foldPlain(text: string, limit: number): string | undefined {
+function foldPlain(text: string, limit: number, prefix: number): string | undefined {
 	const lines: string[] = [];
 	let start = 0;
-	let column = SUBJECT_PREFIX;
+	let column = prefix;
 	const blank = (i: number) => text[i] === ' ' || text[i] === '\t';
 	while (column + text.length - start > limit) {
 		// A fold point: a space with text before it on the line and no blank after it.
@@ -182,7 +187,7 @@ function foldPlain(text: string, limit: number): string | undefined {
 		column = 0;
 	}
 	lines.push(text.slice(start));
-	if (lines.some((line, i) => (i === 0 ? SUBJECT_PREFIX : 0) + line.length > MAX_LINE)) return undefined;
+	if (lines.some((line, i) => (i === 0 ? prefix : 0) + line.length > MAX_LINE)) return undefined;
 	return lines.join('\r\n');
 }
 
@@ -198,11 +203,11 @@ function qEncode(bytes: Buffer): string {
 }
 
 /** Encoded words covering every character, each whole character in one word, packed into lines. */
-function encodedWords(characters: Buffer[], encoding: 'Q' | 'B', charset: Charset, limit: number): string {
+function encodedWords(characters: Buffer[], encoding: 'Q' | 'B', charset: Charset, limit: number, headerPrefix: number): string {
 	const prefix = `=?${CHARSETS[charset].mime}?${encoding}?`;
 	const overhead = prefix.length + '?='.length;
 	let out = '';
-	let column = SUBJECT_PREFIX;
+	let column = headerPrefix;
 	let next = 0;
 	while (next < characters.length) {
 		const first = next === 0;
@@ -231,7 +236,7 @@ function encodedWords(characters: Buffer[], encoding: 'Q' | 'B', charset: Charse
 			payload = Buffer.concat(taken).toString('base64');
 		}
 		const word = `${prefix}${payload}?=`;
-		const separator = first && column === SUBJECT_PREFIX ? '' : ' ';
+		const separator = first && column === headerPrefix ? '' : ' ';
 		out += separator + word;
 		column += separator.length + word.length;
 	}

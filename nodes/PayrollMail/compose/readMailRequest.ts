@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, IDataObject } from 'n8n-workflow';
 
-import { AddressError, parseMailboxes, parseSingleMailbox } from './addresses';
+import { AddressError, parseMailboxes, parseSingleMailbox, withoutRepeats } from './addresses';
 import { parsePropertyList } from './attachments';
 import { checkCustomHeaders, type CustomHeader } from './customHeaders';
 import { composeContent, type TextFormat } from './mailContent';
@@ -12,7 +12,7 @@ export function readMailRequest(context: IExecuteFunctions, itemIndex: number): 
 	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const option = (name: string) => String(options[name] ?? '').trim();
 
-	const to = parseMailboxes(text('toEmail'), 'To Email');
+	const to = withoutRepeats(parseMailboxes(text('toEmail'), 'To Email'));
 	if (to.length === 0) throw new AddressError('To Email', 'To Email is empty for this item');
 	const testRecipient = option('testRecipient');
 	const attachmentProperties = parsePropertyList(text('attachments'));
@@ -22,16 +22,21 @@ export function readMailRequest(context: IExecuteFunctions, itemIndex: number): 
 		itemIndex,
 		from: parseSingleMailbox(text('fromEmail'), 'From Email'),
 		to,
-		cc: parseMailboxes(option('ccEmail'), 'CC Email'),
+		cc: withoutRepeats(parseMailboxes(option('ccEmail'), 'CC Email')),
 		bcc: parseMailboxes(text('bccEmail'), 'Archive Copy (BCC)'),
 		replyTo: parseMailboxes(option('replyTo'), 'Reply To'),
 		subject,
-		content: composeContent(subject, readBody(context, itemIndex), readFormat(options), attachmentProperties.length + inlineImageProperties.length),
+		content: composeContent(
+			subject,
+			readBody(context, itemIndex),
+			readFormat(options),
+			attachmentProperties.length + inlineImageProperties.length,
+			checkCustomHeaders(readHeaderPairs(options)),
+		),
 		attachmentProperties,
 		recipientMode: context.getNodeParameter('recipientMode', itemIndex, 'together') as RecipientMode,
 		testRecipient: testRecipient ? parseSingleMailbox(testRecipient, 'Test Recipient') : undefined,
 		inlineImageProperties,
-		headers: checkCustomHeaders(readHeaderPairs(options)),
 		readReceipt: options.readReceipt === true,
 		autoSubmitted: options.autoSubmitted !== false,
 		pdfPassword: String(options.pdfPassword ?? '') || undefined,

@@ -2,7 +2,6 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
 import type { MimeNodeHeaderMap } from 'nodemailer/lib/mime-node';
 
-import { formatMailbox } from '../compose/addresses';
 import type { Attachment } from '../compose/attachments';
 import type { OutgoingMessage } from '../compose/mailRequest';
 
@@ -12,16 +11,21 @@ import type { OutgoingMessage } from '../compose/mailRequest';
  */
 export function toNodemailerMessage(message: OutgoingMessage, messageId: string, attachments: Attachment[]): Mail.Options {
 	const { request } = message;
-	const headers: MimeNodeHeaderMap = { ...request.content.headers };
+	const headers: MimeNodeHeaderMap = {};
 	if (request.autoSubmitted) headers['Auto-Submitted'] = 'auto-generated';
-	if (request.readReceipt) headers['Disposition-Notification-To'] = formatMailbox(request.replyTo[0] ?? request.from);
-	for (const { name, value } of request.headers) headers[name] = value;
+	// An address header nodemailer does not know as one: the bare address is always well-formed.
+	if (request.readReceipt) headers['Disposition-Notification-To'] = `<${(request.replyTo[0] ?? request.from).address}>`;
+	// Subject and the clerk's own headers, which may replace the two above.
+	Object.assign(headers, request.content.headers);
 	return {
 		messageId,
-		from: formatMailbox(request.from),
-		to: message.to.map(formatMailbox),
-		cc: message.cc.length ? message.cc.map(formatMailbox) : undefined,
-		replyTo: request.replyTo.length ? request.replyTo.map(formatMailbox) : undefined,
+		// Mailbox objects, never "Name <address>" strings: nodemailer writes the name quoted or
+		// encoded as it needs, and nothing is parsed a second time. Copies, as nodemailer
+		// rewrites the objects it is given.
+		from: { ...request.from },
+		to: message.to.map((mailbox) => ({ ...mailbox })),
+		cc: message.cc.length ? message.cc.map((mailbox) => ({ ...mailbox })) : undefined,
+		replyTo: request.replyTo.length ? request.replyTo.map((mailbox) => ({ ...mailbox })) : undefined,
 		...request.content.body,
 		attachments: attachments.map(({ filename, contentType, content, cid, contentDisposition }) => ({
 			filename,
