@@ -127,7 +127,7 @@ export const payrollMailProperties: INodeProperties[] = [
 		name: 'batchSize',
 		type: 'number',
 		default: 0,
-		typeOptions: { minValue: 0 },
+		typeOptions: { minValue: 0, numberPrecision: 0 },
 		hint: 'Your provider\'s limit per batch; 0 sends everything in one batch',
 	},
 	{
@@ -135,7 +135,7 @@ export const payrollMailProperties: INodeProperties[] = [
 		name: 'batchWait',
 		type: 'number',
 		default: 0,
-		typeOptions: { minValue: 0, numberPrecision: 2 },
+		typeOptions: { minValue: 0, maxValue: 86400, numberPrecision: 2 },
 		displayOptions: { hide: { batchSize: [0] } },
 	},
 	{
@@ -143,7 +143,7 @@ export const payrollMailProperties: INodeProperties[] = [
 		name: 'mailDelay',
 		type: 'number',
 		default: 0,
-		typeOptions: { minValue: 0, numberPrecision: 2 },
+		typeOptions: { minValue: 0, maxValue: 3600, numberPrecision: 2 },
 	},
 	{
 		displayName: 'Options',
@@ -184,7 +184,7 @@ export const payrollMailProperties: INodeProperties[] = [
 				name: 'connectionTimeout',
 				type: 'number',
 				default: 30,
-				typeOptions: { minValue: 1 },
+				typeOptions: { minValue: 1, maxValue: 3600 },
 				description: 'How long to wait for the server to accept the connection',
 			},
 			{
@@ -224,7 +224,7 @@ export const payrollMailProperties: INodeProperties[] = [
 				name: 'greetingTimeout',
 				type: 'number',
 				default: 30,
-				typeOptions: { minValue: 1 },
+				typeOptions: { minValue: 1, maxValue: 3600 },
 				description: 'How long to wait for the server\'s greeting once connected',
 			},
 			{
@@ -262,7 +262,7 @@ export const payrollMailProperties: INodeProperties[] = [
 				name: 'mailsPerConnection',
 				type: 'number',
 				default: 100,
-				typeOptions: { minValue: 0 },
+				typeOptions: { minValue: 0, numberPrecision: 0 },
 				description: 'How many mails go over one connection before it is closed and a new one opened (with a new login). Lower it if your provider limits mails per connection; 0 means no limit.',
 			},
 			{
@@ -270,7 +270,7 @@ export const payrollMailProperties: INodeProperties[] = [
 				name: 'parallelConnections',
 				type: 'number',
 				default: 1,
-				typeOptions: { minValue: 1, maxValue: 10 },
+				typeOptions: { minValue: 1, maxValue: 10, numberPrecision: 0 },
 				description: 'How many connections send at once. Mails still start in input order and batch limits still hold. Check how many your provider allows.',
 			},
 			{
@@ -300,7 +300,7 @@ export const payrollMailProperties: INodeProperties[] = [
 				name: 'maxRetries',
 				type: 'number',
 				default: 2,
-				typeOptions: { minValue: 0, maxValue: 10 },
+				typeOptions: { minValue: 0, maxValue: 10, numberPrecision: 0 },
 				description: 'How often to try again after a temporary failure (server busy, connection lost). A mail the server accepted is never sent twice.',
 			},
 			{
@@ -308,7 +308,7 @@ export const payrollMailProperties: INodeProperties[] = [
 				name: 'retryWait',
 				type: 'number',
 				default: 5,
-				typeOptions: { minValue: 0, numberPrecision: 2 },
+				typeOptions: { minValue: 0, maxValue: 3600, numberPrecision: 2 },
 				description: 'Wait before the first retry; it doubles for each further one',
 			},
 			{
@@ -316,7 +316,7 @@ export const payrollMailProperties: INodeProperties[] = [
 				name: 'socketTimeout',
 				type: 'number',
 				default: 60,
-				typeOptions: { minValue: 1 },
+				typeOptions: { minValue: 1, maxValue: 3600 },
 				description: 'How long the server may stay silent in the middle of a conversation before the attempt counts as failed',
 			},
 			{

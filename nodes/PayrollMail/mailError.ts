@@ -1,3 +1,5 @@
+import { NodeOperationError, type INode } from 'n8n-workflow';
+
 /** Where in the life of a mail it failed; the SPEC's `error.stage`. */
 export type FailureStage =
 	| 'validation'
@@ -26,4 +28,16 @@ export function refusalBeforeSending(stage: 'validation' | 'attachment', error: 
 		permanent: true,
 		stage,
 	};
+}
+
+/**
+ * A node setting to correct, stopping the node before anything is sent. n8n replaces a message
+ * that mentions a system error code (ENOENT, EEXIST, ETIMEDOUT, ...) anywhere with a generic
+ * sentence of its own, which would lose the folder, the value and the remedy: the clerk gets
+ * this message as it is written.
+ */
+export function configurationError(node: INode, message: string, itemIndex?: number): NodeOperationError {
+	const error = new NodeOperationError(node, message, { itemIndex });
+	error.message = message;
+	return error;
 }

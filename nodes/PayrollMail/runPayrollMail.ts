@@ -9,51 +9,73 @@ import { loadAttachments, PropertyListError } from './compose/attachments';
 import { composeMessages } from './compose/composeMessages';
 import type { MailRequest } from './compose/mailRequest';
 import { readMailRequest } from './compose/readMailRequest';
+import { readRunSettings, type RunSettings } from './input/runSettings';
 import { systemClock } from './plan/clock';
 import { Pacer, plannedBatch } from './plan/pacer';
-import { buildMailResult, type ItemOutcome } from './result/mailResult';
+import { buildMailResult, type ItemOutcome, type MailResult } from './result/mailResult';
 import { emlBinaries } from './result/emlBinary';
 import { routeItems } from './result/outputs';
-import { readRunSettings, type RunSettings } from './runSettings';
 import { dispatch, type MailCarrier, type MessageOutcome } from './send/dispatcher';
 import { checkPickupDirectory } from './send/pickupDirectory';
 import { pickupCarrier } from './send/pickupCarrier';
 import { SentLedger } from './send/sentLedger';
-import { refusalBeforeSending, type MailError } from './mailError';
+import { configurationError, refusalBeforeSending, type MailError } from './mailError';
+import { SecretScrubber } from './secretScrubber';
 import { readSmtpSettings, SmtpSettingsError } from './transport/smtpSettings';
-import { openSmtpTransport } from './transport/smtpTransport';
+import { credentialScrubber, openSmtpTransport } from './transport/smtpTransport';
 
 type Composed = { request: MailRequest } | { refused: MailError; field?: string };
 
 /**
  * item → compose → plan → send → result. Configuration errors surface before anything is
  * sent; from the first send on, every problem is reported on its item and nothing throws.
+ * Every text that leaves - output, error, log line - goes through the run's secret scrubber.
  */
 export async function runPayrollMail(context: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = context.getInputData();
 	if (items.length === 0) return [[], []];
 
+	let scrubber = new SecretScrubber();
 	let settings: RunSettings;
 	let composed: Composed[];
+	let carrier: Carrier | undefined;
 	try {
 		settings = readRunSettings(context);
 		composed = items.map((_, itemIndex) => composeItem(context, itemIndex));
 		refuseUnusableSender(context, composed);
+		if (!settings.dryRun) {
+			const opened = await openCarrier(context, settings);
+			({ carrier, scrubber } = opened);
+		}
 	} catch (error) {
-		if (!context.continueOnFail()) throw asNodeError(context, error);
-		const refused: MailError = { message: (error as Error).message, code: 'ECONFIG', permanent: true, stage: 'validation' };
+		const nodeError = asNodeError(context, error, scrubber);
+		if (!context.continueOnFail()) throw nodeError;
+		const refused: MailError = { message: nodeError.message, code: 'ECONFIG', permanent: true, stage: 'validation' };
 		return routeItems(items, items.map(() => buildMailResult({ refused })));
 	}
 
-	const outcomes = settings.dryRun
-		? await rehearse(context, composed, settings)
-		: await send(context, composed, settings);
+	const outcomes = carrier ? await send(context, composed, settings, carrier) : await rehearse(context, composed, settings);
 	const emls = settings.includeEml ? await emlBinaries(context, outcomes) : [];
-	return routeItems(items, outcomes.map(buildMailResult), emls);
+	const results = outcomes.map((outcome) => scrubbed(buildMailResult(outcome), scrubber.with(outcome.request?.pdfPassword)));
+	return routeItems(items, results, emls);
 }
 
-function asNodeError(context: IExecuteFunctions, error: unknown): NodeOperationError {
-	return error instanceof NodeOperationError ? error : new NodeOperationError(context.getNode(), error as Error);
+/** What the server or an error said, without secrets; the clerk's own data is left as it is. */
+function scrubbed(result: MailResult, scrubber: SecretScrubber): MailResult {
+	const { response, error, messages } = result;
+	return {
+		...result,
+		response: scrubber.scrubDeep(response),
+		...(error ? { error: scrubber.scrubDeep(error) } : {}),
+		...(messages ? { messages: messages.map((message) => ({ ...message, response: scrubber.scrubDeep(message.response), error: scrubber.scrubDeep(message.error) })) } : {}),
+	};
+}
+
+function asNodeError(context: IExecuteFunctions, error: unknown, scrubber: SecretScrubber): NodeOperationError {
+	const nodeError = error instanceof NodeOperationError ? error : new NodeOperationError(context.getNode(), error as Error);
+	nodeError.message = scrubber.scrub(nodeError.message);
+	if (nodeError.description) nodeError.description = scrubber.scrub(nodeError.description);
+	return nodeError;
 }
 
 function composeItem(context: IExecuteFunctions, itemIndex: number): Composed {
@@ -61,7 +83,7 @@ function composeItem(context: IExecuteFunctions, itemIndex: number): Composed {
 		return { request: readMailRequest(context, itemIndex) };
 	} catch (error) {
 		if (error instanceof PropertyListError) {
-			throw new NodeOperationError(context.getNode(), error.message, { itemIndex });
+			throw configurationError(context.getNode(), error.message, itemIndex);
 		}
 		const field = error instanceof AddressError ? error.field : undefined;
 		return { refused: refusalBeforeSending('validation', error), field };
@@ -73,7 +95,7 @@ function refuseUnusableSender(context: IExecuteFunctions, composed: Composed[]):
 	const senderRefused = (entry: Composed) => 'refused' in entry && entry.field === 'From Email';
 	if (composed.every(senderRefused)) {
 		const [first] = composed as Array<{ refused: MailError }>;
-		throw new NodeOperationError(context.getNode(), first.refused.message, { itemIndex: 0 });
+		throw configurationError(context.getNode(), first.refused.message, 0);
 	}
 }
 
@@ -106,8 +128,12 @@ async function rehearse(
 	return outcomes;
 }
 
-async function send(context: IExecuteFunctions, composed: Composed[], settings: RunSettings): Promise<ItemOutcome[]> {
-	const carrier = await openCarrier(context, settings);
+async function send(
+	context: IExecuteFunctions,
+	composed: Composed[],
+	settings: RunSettings,
+	carrier: Carrier,
+): Promise<ItemOutcome[]> {
 	let sent: MessageOutcome[];
 	try {
 		sent = await dispatch(
@@ -141,25 +167,36 @@ async function send(context: IExecuteFunctions, composed: Composed[], settings: 
 	);
 }
 
-/** The SMTP transport from the credential, or the pickup folder; checked before anything is sent. */
-async function openCarrier(context: IExecuteFunctions, settings: RunSettings): Promise<MailCarrier & { close(): void }> {
+type Carrier = MailCarrier & { close(): void };
+
+/**
+ * The SMTP transport from the credential, or the pickup folder; checked before anything is sent.
+ * Comes with the scrubber that knows the credential's secrets.
+ */
+async function openCarrier(
+	context: IExecuteFunctions,
+	settings: RunSettings,
+): Promise<{ carrier: Carrier; scrubber: SecretScrubber }> {
 	const { delivery } = settings;
 	if (delivery.kind === 'pickupDirectory') {
 		try {
 			await checkPickupDirectory(delivery.directory);
 		} catch (error) {
-			throw asNodeError(context, error);
+			throw configurationError(context.getNode(), (error as Error).message);
 		}
-		return pickupCarrier(delivery.directory);
+		return { carrier: pickupCarrier(delivery.directory), scrubber: new SecretScrubber() };
 	}
 	let smtpSettings;
 	try {
 		smtpSettings = readSmtpSettings(await context.getCredentials('payrollSmtpApi'));
 	} catch (error) {
 		throw error instanceof SmtpSettingsError
-			? new NodeOperationError(context.getNode(), `Payroll Mail SMTP credential: ${error.message}`)
-			: asNodeError(context, error);
+			? configurationError(context.getNode(), `Payroll Mail SMTP credential: ${error.message}`)
+			: error;
 	}
-	const transcript = settings.smtpLog ? (line: string) => context.logger.info(`Payroll Mail SMTP ${line}`) : undefined;
-	return openSmtpTransport(smtpSettings, settings.tuning, transcript);
+	const scrubber = credentialScrubber(smtpSettings);
+	const transcript = settings.smtpLog
+		? (line: string) => context.logger.info(`Payroll Mail SMTP ${scrubber.scrub(line)}`)
+		: undefined;
+	return { carrier: openSmtpTransport(smtpSettings, settings.tuning, transcript, scrubber), scrubber };
 }

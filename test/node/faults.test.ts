@@ -166,9 +166,9 @@ describe('invalid node configuration', () => {
 		// n8n itself refuses to start with the required field left blank; an expression can still be empty.
 		['an empty sender', { fromEmail: '={{ $json.payrollSender }}' }, /From Email is empty/],
 		['a sender that is no address', { fromEmail: 'Payroll Office' }, /From Email: "Payroll Office" is not an e-mail address/],
-		['a negative batch size', { batchSize: -1 }, /Mails per Batch must be 0 or more/],
-		['a negative batch wait', { batchSize: 2, batchWait: -3 }, /Wait Between Batches must be 0 or more/],
-		['a negative mail delay', { mailDelay: -0.5 }, /Wait Between Mails must be 0 or more/],
+		['a negative batch size', { batchSize: -1 }, /Mails per Batch must be a number 0 or more, not -1/],
+		['a negative batch wait', { batchSize: 2, batchWait: -3 }, /Wait Between Batches \(Seconds\) must be a number from 0 to 86400, not -3/],
+		['a negative mail delay', { mailDelay: -0.5 }, /Wait Between Mails \(Seconds\) must be a number from 0 to 3600, not -0.5/],
 		['an attachment list that is no list', { attachments: 'data;;payslip' }, /Attachments: "data;;payslip" is not a comma-separated list/],
 	];
 

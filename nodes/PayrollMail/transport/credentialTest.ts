@@ -6,7 +6,7 @@ import type {
 
 import { SmtpFailure } from './smtpFailure';
 import { readSmtpSettings, type SmtpSettings } from './smtpSettings';
-import { DEFAULT_TUNING, openSmtpTransport } from './smtpTransport';
+import { credentialScrubber, DEFAULT_TUNING, openSmtpTransport } from './smtpTransport';
 
 const STEP_NAMES = {
 	connection: 'Connecting',
@@ -28,15 +28,16 @@ export async function testPayrollSmtpCredential(
 	} catch (error) {
 		return { status: 'Error', message: (error as Error).message };
 	}
-	const transport = openSmtpTransport(settings, DEFAULT_TUNING);
+	const scrubber = credentialScrubber(settings);
+	const transport = openSmtpTransport(settings, DEFAULT_TUNING, undefined, scrubber);
 	try {
 		await transport.verify();
 		return { status: 'OK', message: 'Connection and login succeeded' };
 	} catch (error) {
-		if (!(error instanceof SmtpFailure)) return { status: 'Error', message: (error as Error).message };
+		if (!(error instanceof SmtpFailure)) return { status: 'Error', message: scrubber.scrub((error as Error).message) };
 		const { stage, message } = error.detail;
 		const step = stage in STEP_NAMES ? STEP_NAMES[stage as keyof typeof STEP_NAMES] : stage;
-		return { status: 'Error', message: `${step} failed: ${message}` };
+		return { status: 'Error', message: scrubber.scrub(`${step} failed: ${message}`) };
 	} finally {
 		transport.close();
 	}

@@ -1,5 +1,3 @@
-import { scrub } from './smtpFailure';
-
 /** Where the SMTP conversation goes when the clerk asks for it; nowhere otherwise. */
 export type TranscriptSink = (line: string) => void;
 
@@ -14,7 +12,7 @@ interface LogEntry {
  * - the EHLO reply, so a refused forced login can name the methods the server does offer;
  * - whether a connection broke after the whole message was sent but before the server's
  *   reply: the mail may have been delivered, so it must not be sent again blindly;
- * - with the SMTP log option on, the conversation itself, scrubbed of secrets once more.
+ * - with the SMTP log option on, the conversation itself (the sink removes the secrets).
  */
 export class ServerDialogue {
 	private readonly awaitingEhloReply = new Set<string>();
@@ -26,10 +24,7 @@ export class ServerDialogue {
 
 	private unknownOutcomes = 0;
 
-	constructor(
-		private readonly secrets: string[] = [],
-		private readonly transcript?: TranscriptSink,
-	) {}
+	constructor(private readonly transcript?: TranscriptSink) {}
 
 	/** SASL mechanisms of the latest EHLO reply, undefined until one arrived. */
 	offeredAuthMethods(): string[] | undefined {
@@ -89,7 +84,7 @@ export class ServerDialogue {
 	}
 
 	private write(line: string): void {
-		this.transcript?.(scrub(line, this.secrets));
+		this.transcript?.(line);
 	}
 }
 

@@ -30,8 +30,6 @@ export interface FailureContext {
 	offeredAuthMethods?: string[];
 	/** The connection broke after the server had the whole message, before its verdict. */
 	outcomeUnknown?: boolean;
-	/** Values scrubbed from every text that leaves this module. */
-	secrets: string[];
 }
 
 const CERTIFICATE_PROBLEM = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME|HOSTNAME_MISMATCH/;
@@ -45,7 +43,7 @@ export function classifySmtpError(error: unknown, context: FailureContext): Smtp
 	const err = (error ?? {}) as NodemailerError;
 	const code = err.code ?? 'EUNKNOWN';
 	const responseCode = err.responseCode;
-	const serverWords = scrub(err.response ?? '', context.secrets).trim();
+	const serverWords = (err.response ?? '').trim();
 	const base = {
 		code,
 		responseCode,
@@ -54,9 +52,9 @@ export function classifySmtpError(error: unknown, context: FailureContext): Smtp
 	};
 	const failure = (stage: FailureStage, message: string, transient = false) =>
 		new SmtpFailure(
-			{ ...base, stage, message: scrub(message, context.secrets) },
+			{ ...base, stage, message },
 			transient,
-			recipientRefusals(err.rejectedErrors, context.secrets),
+			recipientRefusals(err.rejectedErrors),
 		);
 
 	if (context.outcomeUnknown && CONNECTION_CODES.has(code)) {
@@ -105,7 +103,9 @@ export function classifySmtpError(error: unknown, context: FailureContext): Smtp
 				? `The server will not pass the mail on: ${serverWords}. It takes mail only from logged-in clients: check Authentication, User and Password in the credential`
 				: sender
 					? `The server refused the sender: ${serverWords || err.message}. Check "From Email" and that the account may send as this address`
-					: `The server refused the recipient: ${serverWords || err.message}. Check the employee's address`,
+					: !responseCode || responseCode >= 500
+						? `The server refused the recipient: ${serverWords || err.message}. Check the employee's address`
+						: `The server could not take the mail for ${err.rejected?.join(', ') || 'this recipient'} just now: ${serverWords || err.message}. This is usually temporary (mailbox busy or full): run this item again later`,
 			!base.permanent && responseCode !== undefined,
 		);
 	}
@@ -136,8 +136,11 @@ function authMessage(err: NodemailerError, serverWords: string, context: Failure
 			'Choose an offered method, or Automatic, under Authentication in the credential'
 		);
 	}
-	if (err.code === 'EOAUTH2') {
-		return `No OAuth2 access token could be obtained: ${err.message}. Check Client ID, Client Secret, Refresh Token and Access Token URL`;
+	// nodemailer reports a token endpoint's refusal (or an answer it cannot read) as EAUTH of the
+	// XOAUTH2 command without a server reply: the SMTP server never saw a login.
+	const tokenRefused = err.code === 'EOAUTH2' || err.originalCode === 'EOAUTH2' || (/XOAUTH2/i.test(err.command ?? '') && !err.response);
+	if (tokenRefused) {
+		return `No OAuth2 access token could be obtained from the Access Token URL: ${err.message}. Check Client ID, Client Secret, Refresh Token and Access Token URL in the credential`;
 	}
 	const words = serverWords || err.message;
 	return `The server refused the login: ${words}. Check User and Password in the "Payroll Mail SMTP" credential`;
@@ -158,19 +161,11 @@ function connectionMessage(err: NodemailerError, serverWords: string): string {
 	return `Could not talk to the server (${reason}: ${err.message}). Check Host and Port, and that n8n may reach the server`;
 }
 
-export function recipientRefusals(
-	errors: NodemailerError[] | undefined,
-	secrets: string[],
-): RecipientRefusal[] {
+export function recipientRefusals(errors: NodemailerError[] | undefined): RecipientRefusal[] {
 	return (errors ?? []).map((error) => ({
 		recipient: error.recipient ?? '',
-		response: scrub(error.response ?? error.message, secrets),
+		response: error.response ?? error.message,
 		responseCode: error.responseCode,
 		transient: error.permanent === false,
 	}));
-}
-
-/** Replaces every secret in a text; secrets are credential values, never shorter than one char. */
-export function scrub(text: string, secrets: string[]): string {
-	return secrets.reduce((scrubbed, secret) => scrubbed.split(secret).join('***'), text);
 }

@@ -5,6 +5,7 @@ import type SMTPPool from 'nodemailer/lib/smtp-pool';
 
 import { ntlmAuthHandler } from './ntlmAuth';
 import { ServerDialogue, type TranscriptSink } from './serverDialogue';
+import { SecretScrubber } from '../secretScrubber';
 import type { AuthMethod, SmtpSettings } from './smtpSettings';
 import { classifySmtpError, recipientRefusals, SmtpFailure, type RecipientRefusal } from './smtpFailure';
 
@@ -129,48 +130,43 @@ function authOptions(settings: SmtpSettings): Partial<SMTPPool.Options> {
 	return { ...always, auth: { user, pass: password, method }, customAuth };
 }
 
-/** Opens the pooled transport; `transcript` receives the SMTP conversation, secrets scrubbed. */
+/** Opens the pooled transport; `transcript` receives the SMTP conversation as it is. */
 export function openSmtpTransport(
 	settings: SmtpSettings,
 	tuning: TransportTuning = DEFAULT_TUNING,
 	transcript?: TranscriptSink,
+	/** Learns each access token obtained during the run, so that it is scrubbed like the others. */
+	scrubber?: SecretScrubber,
 ): SmtpTransport {
-	const secrets = secretsOf(settings);
-	const dialogue = new ServerDialogue(secrets, transcript);
+	const dialogue = new ServerDialogue(transcript);
 	const transporter = createTransport(smtpTransportOptions(settings, tuning, dialogue));
+	transporter.on('token', (token: { accessToken?: string }) => scrubber?.learn(token.accessToken));
 	const classify = (error: unknown) =>
 		classifySmtpError(error, {
 			forcedMechanism: forcedMechanism(settings),
 			offeredAuthMethods: dialogue.offeredAuthMethods(),
 			outcomeUnknown: dialogue.takeUnknownOutcome(),
-			secrets,
 		});
 
-	// An 8-bit body over a 7-bit server would be mangled on the way; nodemailer sends it anyway.
-	const require8BitMime = async () => {
-		if (dialogue.offersExtension('8BITMIME') === undefined) await transporter.verify();
-		if (!dialogue.offersExtension('8BITMIME')) {
-			throw new SmtpFailure(
-				{
-					message: 'The server does not offer 8BITMIME, so it cannot take an 8bit body: choose another Transfer Encoding',
-					code: 'E8BITMIME',
-					permanent: true,
-					stage: 'data',
-				},
-				false,
-			);
-		}
+	// nodemailer sends an 8-bit body to a 7-bit server and a UTF-8 address to a server without
+	// SMTPUTF8 all the same: the one would be mangled on the way, the other misdelivered.
+	const requireExtension = async (extension: string, refusal: () => SmtpFailure) => {
+		if (dialogue.offersExtension(extension) === undefined) await transporter.verify();
+		if (!dialogue.offersExtension(extension)) throw refusal();
 	};
 
 	return {
 		async send(message, signal) {
 			try {
-				if ((message.envelope as { use8BitMime?: boolean } | undefined)?.use8BitMime) await require8BitMime();
-				const info = await transporter.sendMail({ ...message, signal });
+				const envelope = message.envelope as WireEnvelope | undefined;
+				if (envelope?.use8BitMime) await requireExtension('8BITMIME', no8BitMime);
+				const international = envelope ? [envelope.from, ...envelope.to].filter((address) => /[\u0080-\uffff]/.test(address)) : [];
+				if (international.length) await requireExtension('SMTPUTF8', () => noSmtpUtf8(international));
+				const info = await transporter.sendMail({ ...message, ...(envelope && { envelope: asMailboxes(envelope) }), signal });
 				return {
 					messageId: info.messageId,
 					accepted: info.accepted.map(String),
-					refusals: recipientRefusals(info.rejectedErrors, secrets),
+					refusals: recipientRefusals(info.rejectedErrors),
 					response: info.response,
 				};
 			} catch (error) {
@@ -190,9 +186,53 @@ export function openSmtpTransport(
 	};
 }
 
-/** Values that must never reach an output, an error or a log line, as typed and as sent. */
-export function secretsOf(settings: SmtpSettings): string[] {
-	return [settings.password, settings.accessToken, settings.clientSecret, settings.refreshToken]
-		.filter((secret) => secret.length > 0)
-		.flatMap((secret) => [secret, Buffer.from(secret).toString('base64')]);
+/** The envelope as the dispatcher gives it: bare addresses, already checked. */
+interface WireEnvelope {
+	from: string;
+	to: string[];
+	use8BitMime?: boolean;
+}
+
+/** Address objects, which nodemailer takes as they are instead of parsing the text again. */
+function asMailboxes(envelope: WireEnvelope): Mail.Envelope & { use8BitMime?: boolean } {
+	return { ...envelope, from: { name: '', address: envelope.from }, to: envelope.to.map((address) => ({ name: '', address })) };
+}
+
+function no8BitMime(): SmtpFailure {
+	return new SmtpFailure(
+		{
+			message: 'The server does not offer 8BITMIME, so it cannot take an 8bit body: choose another Transfer Encoding',
+			code: 'E8BITMIME',
+			permanent: true,
+			stage: 'data',
+		},
+		false,
+	);
+}
+
+function noSmtpUtf8(addresses: string[]): SmtpFailure {
+	return new SmtpFailure(
+		{
+			message:
+				`The server does not offer SMTPUTF8, so it cannot take ${addresses.map((address) => `"${address}"`).join(', ')} ` +
+				'(characters beyond ASCII before the @). Ask the employee for an address without them, or your provider for SMTPUTF8',
+			code: 'ESMTPUTF8',
+			permanent: true,
+			stage: 'envelope',
+		},
+		false,
+	);
+}
+
+/**
+ * What must never leave the node, for this credential: its secrets, and the SASL strings
+ * made of them, which a server may echo whole.
+ */
+export function credentialScrubber(settings: SmtpSettings): SecretScrubber {
+	const { user, password, accessToken, clientSecret, refreshToken } = settings;
+	const composites = [
+		...(password ? [`\0${user}\0${password}`, `${user}\0${user}\0${password}`] : []),
+		...(accessToken ? [`user=${user}\x01auth=Bearer ${accessToken}\x01\x01`] : []),
+	];
+	return new SecretScrubber([password, accessToken, clientSecret, refreshToken], composites);
 }

@@ -1,0 +1,106 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { configurationError } from '../mailError';
+import type { PacingRules } from '../plan/pacer';
+import type { TransportTuning } from '../transport/smtpTransport';
+import { describedParameter, isExpression, numberRule } from './parameterRules';
+
+/** What holds for the whole run, read once: the provider's limits and how to retry. */
+export interface RunSettings {
+	pacing: PacingRules;
+	maxRetries: number;
+	retryWaitMs: number;
+	dryRun: boolean;
+	tuning: TransportTuning;
+	/** Write the SMTP conversation to n8n's log. */
+	smtpLog: boolean;
+	/** Where the mails go: the SMTP server, or a pickup folder an MTA collects from. */
+	delivery: { kind: 'smtp' } | { kind: 'pickupDirectory'; directory: string };
+	/** Add each mail's bytes to its output item as binary `eml`. */
+	includeEml: boolean;
+	/** Send nothing an earlier execution already sent (kept in the workflow's static data). */
+	skipAlreadySent: boolean;
+}
+
+/**
+ * Reads the run-wide parameters. A batch size or a delivery that changed from item to item would
+ * have no meaning, so each must be the same for every item; one that is not, or a number outside
+ * the bounds the editor enforces, stops the node before anything is sent, naming the parameter.
+ */
+export function readRunSettings(context: IExecuteFunctions): RunSettings {
+	const read = (path: string) => runWideValue(context, path);
+	const number = (path: string) => checkedNumber(context, path, read(path));
+	// The description's upper bounds keep every wait, retry backoff included, within a timer's reach.
+	const seconds = (path: string) => Math.round(number(path) * 1000);
+	return {
+		pacing: {
+			batchSize: number('batchSize'),
+			batchWaitMs: seconds('batchWait'),
+			mailDelayMs: seconds('mailDelay'),
+		},
+		maxRetries: number('options.maxRetries'),
+		retryWaitMs: seconds('options.retryWait'),
+		dryRun: read('options.dryRun') === true,
+		tuning: {
+			parallelConnections: number('options.parallelConnections'),
+			mailsPerConnection: number('options.mailsPerConnection'),
+			connectionTimeoutMs: seconds('options.connectionTimeout'),
+			greetingTimeoutMs: seconds('options.greetingTimeout'),
+			socketTimeoutMs: seconds('options.socketTimeout'),
+		},
+		smtpLog: read('options.smtpLog') === true,
+		delivery: readDelivery(context, read),
+		includeEml: read('options.includeEml') === true,
+		skipAlreadySent: read('options.skipAlreadySent') === true,
+	};
+}
+
+function readDelivery(context: IExecuteFunctions, read: (path: string) => unknown): RunSettings['delivery'] {
+	if (read('delivery') !== 'pickupDirectory') return { kind: 'smtp' };
+	const directory = String(read('pickupDirectory') ?? '').trim();
+	if (!directory) {
+		throw configurationError(context.getNode(), 'Pickup Directory is empty: enter the folder your mail server collects from');
+	}
+	return { kind: 'pickupDirectory', directory };
+}
+
+/**
+ * The parameter's value for the first item; an expression is evaluated for every item and must
+ * give the same value each time.
+ */
+function runWideValue(context: IExecuteFunctions, path: string): unknown {
+	const { displayName, default: fallback } = describedParameter(path);
+	const value = context.getNodeParameter(path, 0, fallback) as unknown;
+	if (!isExpression(context.getNode().parameters, path)) return value;
+	const itemCount = context.getInputData().length;
+	for (let itemIndex = 1; itemIndex < itemCount; itemIndex++) {
+		const other = context.getNodeParameter(path, itemIndex, fallback) as unknown;
+		if (JSON.stringify(other) !== JSON.stringify(value)) {
+			throw configurationError(
+				context.getNode(),
+				`${displayName} holds for the whole run, but its expression gives ${shown(value)} for item 0 ` +
+					`and ${shown(other)} for item ${itemIndex}. Make it the same for every item`,
+				itemIndex,
+			);
+		}
+	}
+	return value;
+}
+
+function checkedNumber(context: IExecuteFunctions, path: string, value: unknown): number {
+	const { label, min, max, integer } = numberRule(path);
+	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+	const bounds = max === Number.POSITIVE_INFINITY ? `${min} or more` : `from ${min} to ${max}`;
+	if (typeof number !== 'number' || !Number.isFinite(number) || number < min || number > max) {
+		throw configurationError(context.getNode(), `${label} must be a number ${bounds}, not ${shown(value)}`);
+	}
+	if (integer && !Number.isInteger(number)) {
+		throw configurationError(context.getNode(), `${label} must be a whole number ${bounds}, not ${shown(value)}`);
+	}
+	return number;
+}
+
+/** A value as the clerk would recognise it: numbers (NaN too) bare, text in quotes. */
+function shown(value: unknown): string {
+	return typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
+}
