@@ -83,7 +83,7 @@ export function buildMailResult(outcome: ItemOutcome): MailResult {
 	return {
 		...base,
 		status: itemStatus(messages),
-		messageId: first.attempts ? first.messageId : null,
+		messageId: carriedMessageId(first),
 		accepted,
 		rejected,
 		response: messages.map((message) => message.response).filter(Boolean).pop() ?? null,
@@ -95,10 +95,16 @@ export function buildMailResult(outcome: ItemOutcome): MailResult {
 	};
 }
 
+/** The Message-ID the mail went out with: in this run, or in the earlier one a skipped mail was sent in. */
+function carriedMessageId(message: MessageOutcome): string | null {
+	return message.attempts || message.state === 'skipped' ? message.messageId : null;
+}
+
 function itemStatus(messages: MessageOutcome[]): MailStatus {
 	if (messages.every((message) => message.state === 'skipped')) return 'skipped';
 	if (messages.every((message) => message.state === 'sent' || message.state === 'skipped')) return 'sent';
-	if (messages.some((message) => message.accepted.length > 0)) return 'partial';
+	// A mail that reached its own recipients, now or in an earlier run, makes the item partly served.
+	if (messages.some((message) => message.state !== 'failed')) return 'partial';
 	return 'failed';
 }
 
@@ -106,7 +112,7 @@ function messageSummary(message: MessageOutcome): IDataObject {
 	return {
 		to: message.message.to.map((mailbox) => mailbox.address),
 		status: message.state,
-		messageId: message.attempts ? message.messageId : null,
+		messageId: carriedMessageId(message),
 		accepted: message.accepted,
 		rejected: message.rejected.map((refusal) => refusal.recipient),
 		response: message.response ?? null,

@@ -9,7 +9,7 @@ import { OUTCOME_UNKNOWN, SmtpFailure, type RecipientRefusal } from '../transpor
 import type { SmtpTransport } from '../transport/smtpTransport';
 import { afterGrace, CANCEL_GRACE_MS, type GraceSignal } from './cancelGrace';
 import { composeRaw, toNodemailerMessage } from './nodemailerMessage';
-import { messageKey, type SentLedger } from './sentLedger';
+import { mailIdentity, type EarlierSend, type MailIdentity, type SentLedger, type SentRecord } from './sentLedger';
 
 export type MessageState = 'sent' | 'partial' | 'failed' | 'skipped';
 
@@ -97,6 +97,9 @@ class DispatchRun {
 
 	private lastTurn: Promise<void> = Promise.resolve();
 
+	/** With a ledger: each mail of this run, by its identity key, and the item that sends it. */
+	private readonly senders = new Map<string, number>();
+
 	/** Aborts the sends still on the wire, a grace period after the execution was cancelled. */
 	private readonly sendCancel: GraceSignal;
 
@@ -132,7 +135,7 @@ class DispatchRun {
 			const index = this.next++;
 			const message = this.messages[index];
 			const delivery = new Delivery(message);
-			const turn = this.takeTurn();
+			const turn = this.takeTurn(message);
 			const delivering = this.deliver(delivery, turn.firstSlot);
 			this.prefetch(this.messages[this.next]);
 			try {
@@ -150,24 +153,35 @@ class DispatchRun {
 	/**
 	 * Messages ask the pacer for their first slot in input order, whichever connection is faster
 	 * at reading its attachments: each waits until the message before it has asked, or has let its
-	 * turn pass (failed, skipped) without asking.
+	 * turn pass (failed, skipped) without asking. In the same order a mail's identity is taken,
+	 * so of two items making the same mail the earlier one sends it.
 	 */
-	private takeTurn(): { firstSlot(): Promise<SendSlot>; pass(): void } {
+	private takeTurn(message: OutgoingMessage): { firstSlot(identity?: MailIdentity): Promise<FirstSlot>; pass(): void } {
 		const previous = this.lastTurn;
 		let pass!: () => void;
 		this.lastTurn = new Promise<void>((resolve) => (pass = resolve));
 		return {
-			firstSlot: async () => {
+			firstSlot: async (identity) => {
 				await previous;
-				const slot = this.deps.pacer.acquire(this.deps.signal);
-				pass();
-				return slot;
+				try {
+					if (identity) {
+						// This run's own mails first: the ledger holds them too once accepted.
+						const sender = this.senders.get(identity.key);
+						if (sender !== undefined) return { duplicateOf: sender };
+						this.senders.set(identity.key, message.request.itemIndex);
+						const earlier = this.deps.ledger?.earlierSend(identity);
+						if (earlier) return { earlier };
+					}
+					return { slot: this.deps.pacer.acquire(this.deps.signal) };
+				} finally {
+					pass();
+				}
 			},
 			pass: () => void previous.then(pass),
 		};
 	}
 
-	private async deliver(delivery: Delivery, firstSlot: () => Promise<SendSlot>): Promise<MessageOutcome> {
+	private async deliver(delivery: Delivery, firstSlot: (identity?: MailIdentity) => Promise<FirstSlot>): Promise<MessageOutcome> {
 		const { signal } = this.deps;
 		if (this.runFailure) return delivery.close(this.runFailure);
 		if (signal.aborted) return delivery.close(CANCELLED);
@@ -179,9 +193,8 @@ class DispatchRun {
 			return delivery.close(refusalBeforeSending('attachment', error));
 		}
 
-		const key = this.deps.ledger && messageKey(delivery.message, attachments);
-		const sentBefore = key && this.deps.ledger?.sentAt(key);
-		if (sentBefore) return delivery.skipped(sentBefore);
+		const { ledger } = this.deps;
+		const identity = ledger && mailIdentity(delivery.message, attachments);
 		let mail = toNodemailerMessage(delivery.message, delivery.messageId, attachments);
 		if (this.deps.includeEml) {
 			delivery.eml = await composeRaw(mail);
@@ -191,7 +204,10 @@ class DispatchRun {
 		for (let asked = false; ; asked = true) {
 			let slot;
 			try {
-				slot = await (asked ? this.deps.pacer.acquire(signal) : firstSlot());
+				const first = asked ? undefined : await firstSlot(identity);
+				if (first && 'duplicateOf' in first) return delivery.close(duplicate(identity!, first.duplicateOf));
+				if (first && 'earlier' in first) return reportEarlierSend(delivery, identity!, first.earlier);
+				slot = await (first ? first.slot : this.deps.pacer.acquire(signal));
 			} catch {
 				return delivery.close(CANCELLED);
 			}
@@ -204,7 +220,7 @@ class DispatchRun {
 				delivery.startAttempt(slot.batch, slot.startedAt);
 				const envelope = { ...(mail.envelope as object), to: delivery.pending };
 				delivery.accepted(await this.deps.transport.send({ ...mail, envelope }, this.sendCancel.signal));
-				if (key) this.deps.ledger?.record(key, delivery.sentAt!);
+				if (identity) delivery.noteIn(ledger!, identity);
 			} catch (error) {
 				if (this.sendCancel.signal.aborted) return delivery.close(cancelledOnTheWire(this.graceMs));
 				failure = error instanceof SmtpFailure ? error : unexpected(error);
@@ -298,9 +314,15 @@ class Delivery {
 		this.pending = this.worthRetrying(info.refusals);
 	}
 
-	/** An earlier run sent this very mail: nothing goes out. */
-	skipped(sentAt: string): MessageOutcome {
-		return { message: this.message, state: 'skipped', messageId: this.messageId, accepted: [], rejected: [], attempts: 0, sentAt };
+	/** An earlier run sent this very mail to every one of its recipients: nothing goes out. */
+	skipped({ sentAt, messageId }: SentRecord): MessageOutcome {
+		return { message: this.message, state: 'skipped', messageId, accepted: [], rejected: [], attempts: 0, sentAt };
+	}
+
+	/** Records in the ledger who of the mail's recipients has it so far. */
+	noteIn(ledger: SentLedger, identity: MailIdentity): void {
+		const accepted = identity.recipients.filter((recipient) => this.acceptedBy.includes(recipient));
+		if (accepted.length) ledger.record(identity, { sentAt: this.sentAt!, messageId: this.messageId, accepted });
 	}
 
 	failed(failure: SmtpFailure): void {
@@ -316,8 +338,10 @@ class Delivery {
 				rejected.push({ recipient, response: error?.message ?? '', responseCode: error?.responseCode, transient: true });
 			}
 		}
-		const state: MessageState =
-			this.acceptedBy.length === 0 ? 'failed' : rejected.length ? 'partial' : 'sent';
+		// The archive copy alone is not the employee's mail: it takes one of To and Cc to count.
+		const own = [...this.message.to, ...this.message.cc].map((mailbox) => mailbox.address);
+		const reachedOwn = this.acceptedBy.some((recipient) => own.includes(recipient));
+		const state: MessageState = !reachedOwn ? 'failed' : rejected.length ? 'partial' : 'sent';
 		return {
 			message: this.message,
 			state,
@@ -339,10 +363,52 @@ class Delivery {
 	}
 }
 
+type FirstSlot = { slot: Promise<SendSlot> } | { duplicateOf: number } | { earlier: EarlierSend };
+
+/**
+ * A mail the ledger knows: skipped when every recipient has it, otherwise not sent again (someone
+ * would get it twice) and reported, so that nobody is counted as served who was not.
+ */
+function reportEarlierSend(delivery: Delivery, identity: MailIdentity, earlier: EarlierSend): MessageOutcome {
+	if ('legacySentAt' in earlier) {
+		return delivery.close(notSentAgain(
+			`an earlier version of this node noted the mail with ${identity.description} as sent on ${earlier.legacySentAt}, ` +
+				'without noting to whom. Check the archive copy; to send it anyway, run it with Skip Already Sent off',
+		));
+	}
+	const { record } = earlier;
+	const missing = identity.recipients.filter((recipient) => !record.accepted.includes(recipient));
+	if (missing.length === 0) return delivery.skipped(record);
+	return delivery.close(notSentAgain(
+		`an earlier execution sent this mail on ${record.sentAt} (${record.messageId}) to ${record.accepted.join(', ')}, ` +
+			`but not to ${missing.join(', ')}. Sending it again would give the others a second copy: ` +
+			'send it to the missing address in a run of its own',
+	));
+}
+
+function notSentAgain(why: string): MailError {
+	return { message: `Not sent again: ${why}`, code: 'EALREADYSENT', permanent: true, stage: 'validation' };
+}
+
+function duplicate(identity: MailIdentity, itemIndex: number): MailError {
+	return {
+		message:
+			`Not sent: item ${itemIndex} makes the same mail (${identity.description}, to ${identity.recipients.join(', ')}) ` +
+			'and sends it; a mail goes out once. Give each mail its own Idempotency Key, e.g. ' +
+			'{{ $json.employeeId }}-{{ $json.period }}',
+		code: 'EDUPLICATE',
+		permanent: true,
+		stage: 'validation',
+	};
+}
+
 function refusalError(rejected: RecipientRefusal[]): MailError {
 	const [first = { recipient: '', response: 'no recipient took the mail', transient: false }] = rejected;
+	const who = rejected.map((refusal) => refusal.recipient).join(', ');
 	return {
-		message: `The server refused ${rejected.map((refusal) => refusal.recipient).join(', ')}: ${first.response}`,
+		message: first.transient
+			? `The server could not take the mail for ${who} just now: ${first.response}. This is usually temporary (mailbox busy or full): run this item again later`
+			: `The server refused ${who}: ${first.response}`,
 		code: 'EENVELOPE',
 		responseCode: first.responseCode,
 		command: 'RCPT TO',
