@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 
+import { PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type {
 	ICredentialDataDecryptedObject,
@@ -26,6 +27,13 @@ export interface Employee {
 export function payslipPdf(employee: Employee, size = 2_000): Buffer {
 	const head = Buffer.from(`%PDF-1.7\n% payslip of ${employee.name} for ${employee.period}\n`);
 	return Buffer.concat([head, Buffer.alloc(Math.max(0, size - head.length), 0x41)]);
+}
+
+/** A real one-page PDF, for what only a real PDF survives (encryption). */
+export async function realPdf(text: string): Promise<Buffer> {
+	const pdf = await PDFDocument.create();
+	pdf.addPage().drawText(text, { x: 50, y: 700, font: await pdf.embedFont(StandardFonts.Helvetica) });
+	return Buffer.from(await pdf.save());
 }
 
 export function employees(count: number): Employee[] {

@@ -1,5 +1,5 @@
 import type { AddressInfo, Socket } from 'node:net';
-import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+import { SMTPServer, type SMTPServerAuthentication, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 
 import type { KeyPair } from './certificates';
 
@@ -23,6 +23,8 @@ export interface TestServerOptions {
 	authRequired?: boolean;
 	/** Leave 8BITMIME out of the EHLO reply, as a 7-bit-only server does. */
 	hide8BitMime?: boolean;
+	/** Leave SMTPUTF8 out of the EHLO reply, as most servers still do. */
+	hideSmtpUtf8?: boolean;
 	/** Called for each RCPT TO; a Refusal refuses that recipient. */
 	refuseRecipient?: (address: string) => Refusal | undefined;
 	/** Called once each message has been read; a Refusal is the reply after DATA. */
@@ -33,6 +35,10 @@ export interface TestServerOptions {
 	dataFault?: (data: number) => DataFault | undefined;
 	/** Milliseconds to hold the reply to the n-th DATA (from 1, over all sessions) once the message is read. */
 	replyDelayMs?: (data: number) => number;
+	/** The text of the 535 after a refused login, e.g. one that echoes what the client sent. */
+	authFailureText?: (auth: SMTPServerAuthentication) => string;
+	/** The text of the 250 that accepts a message, e.g. one that echoes the login. */
+	acceptedText?: (user: string | undefined) => string;
 }
 
 /**
@@ -99,6 +105,7 @@ export class TestSmtpServer {
 			disabledCommands: [...(authMethods.length ? [] : ['AUTH']), ...(mode === 'none' ? ['STARTTLS'] : [])],
 			authOptional: !options.authRequired,
 			hide8BITMIME: options.hide8BitMime,
+			hideSMTPUTF8: options.hideSmtpUtf8,
 			allowInsecureAuth: true,
 			disableReverseLookup: true,
 			logger: false,
@@ -118,8 +125,9 @@ export class TestSmtpServer {
 							(auth.method === 'CRAM-MD5' ? auth.validatePassword(password) : auth.password === password);
 				attempt.succeeded = ok;
 				if (ok) return callback(null, { user });
-				if (auth.method === 'XOAUTH2') return callback(null, { data: { status: '401', schemes: 'bearer' } });
-				callback(withCode(new Error('5.7.8 Authentication credentials invalid'), 535));
+				const failureText = options.authFailureText?.(auth) ?? '5.7.8 Authentication credentials invalid';
+				if (auth.method === 'XOAUTH2' && !options.authFailureText) return callback(null, { data: { status: '401', schemes: 'bearer' } });
+				callback(withCode(new Error(failureText), 535));
 			},
 			onMailFrom(_address, session, callback) {
 				const entry = record(session);
@@ -155,8 +163,9 @@ export class TestSmtpServer {
 					});
 					if (fault === 'beforeReply') return hangUp(session.id);
 					const delayMs = options.replyDelayMs?.(dataNumber) ?? 0;
-					if (delayMs > 0) setTimeout(() => callback(), delayMs);
-					else callback();
+					const accepted = () => callback(null, options.acceptedText?.(session.user as string | undefined));
+					if (delayMs > 0) setTimeout(accepted, delayMs);
+					else accepted();
 				});
 			},
 		};
