@@ -108,6 +108,7 @@ describe.each(['filesystem', 'default'] as const)('12 employees over STARTTLS + 
 	});
 
 	it('uses one connection and logs in once for the whole run', () => {
+		expect(server.connections).toHaveLength(1);
 		expect(server.sessions.size).toBe(1);
 		expect(server.authAttempts()).toEqual([{ method: 'LOGIN', username: SMTP_USER, succeeded: true }]);
 	});

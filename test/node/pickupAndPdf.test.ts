@@ -30,7 +30,7 @@ describe('delivery into a pickup directory', () => {
 		});
 		expect(outputs[1]).toEqual([]);
 		expect(outputs[0].map((item) => mailOf(item).batch)).toEqual([1, 1, 2, 2, 3]);
-		expect(server.sessions.size).toBe(0);
+		expect(server.connections).toEqual([]);
 		const files = readdirSync(folder).filter((name) => name.endsWith('.eml')).sort();
 		expect(files).toHaveLength(5);
 		const written = await Promise.all(files.map(async (name) => readFileSync(join(folder, name))));

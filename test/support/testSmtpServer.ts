@@ -1,4 +1,4 @@
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 
 import type { KeyPair } from './certificates';
@@ -47,6 +47,17 @@ export interface AuthAttempt {
 	succeeded: boolean;
 }
 
+/** One TCP connection the server accepted, recorded the moment it opens, whatever happens next. */
+export interface ConnectionRecord {
+	/** From 1, in the order the server accepted them. */
+	number: number;
+	/** The client's port: one per connection. */
+	remotePort: number;
+	/** Milliseconds since the epoch. */
+	openedAt: number;
+}
+
+/** A session that got as far as AUTH or MAIL FROM; `connections` has every connection, these included. */
 export interface SessionRecord {
 	id: string;
 	/** Whether the session was encrypted when the client said MAIL FROM (or logged in). */
@@ -74,6 +85,8 @@ export class TestSmtpServer {
 		readonly port: number,
 		readonly sessions: Map<string, SessionRecord>,
 		readonly messages: ReceivedMessage[],
+		/** Every TCP connection, TLS handshakes that failed and greetings refused included. */
+		readonly connections: ConnectionRecord[],
 	) {}
 
 	static async start(options: TestServerOptions = {}): Promise<TestSmtpServer> {
@@ -163,9 +176,16 @@ export class TestSmtpServer {
 		const server = new SMTPServer(serverOptions);
 		// smtp-server reports client-side disconnects as errors; they are part of the tests.
 		server.on('error', () => undefined);
+		// The listening net.Server (a tls.Server with implicit TLS, which reports the TCP connection
+		// before its handshake): a connection is recorded before smtp-server sees it.
+		const connections: ConnectionRecord[] = [];
+		const listener = (server as unknown as { server: Server }).server;
+		listener.on('connection', (socket: Socket) => {
+			connections.push({ number: connections.length + 1, remotePort: socket.remotePort ?? 0, openedAt: Date.now() });
+		});
 		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-		const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
-		return new TestSmtpServer(server, port, sessions, messages);
+		const port = (listener.address() as AddressInfo).port;
+		return new TestSmtpServer(server, port, sessions, messages, connections);
 	}
 
 	/** Every AUTH attempt over all sessions, in order. */
