@@ -9,6 +9,7 @@ import { NodeConnectionTypes, NodeHelpers, UnexpectedError, Workflow } from 'n8n
 import type {
 	ExecutionError,
 	ExecutionStatus,
+	IBinaryData,
 	IConnections,
 	IDataObject,
 	ICredentialsHelper,
@@ -86,6 +87,11 @@ export interface RunWorkflowResult {
 }
 
 let executionCount = 0;
+
+/** The bytes of a binary on an output item, from whichever binary-data mode stored them. */
+export async function binaryBytes(binary: IBinaryData): Promise<Buffer> {
+	return Container.get(BinaryDataService).getAsBuffer(binary);
+}
 
 /** n8n keeps one BinaryDataService per process; switching its mode per run is what a restart would do. */
 async function useBinaryMode(mode: BinaryMode): Promise<void> {

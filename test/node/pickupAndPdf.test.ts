@@ -80,6 +80,8 @@ describe('PDF password', () => {
 				parameters: clerkParameters({ options: { pdfPassword: '={{ $json.birthDate }}' } }),
 			});
 			expect(outputs[1]).toEqual([]);
+			expect(outputs[0]).toHaveLength(2);
+			expect(server.messages).toHaveLength(2);
 			// The password comes from the employee's own data; the node adds it nowhere.
 			expect(JSON.stringify(outputs.flat().map((item) => item.json.mail))).not.toContain('1980-01-0');
 			for (const [index, message] of server.messages.entries()) {
