@@ -48,8 +48,12 @@ export async function runPayrollMail(context: IExecuteFunctions): Promise<INodeE
 	const outcomes = settings.dryRun
 		? await rehearse(context, composed, settings)
 		: await send(context, composed, settings);
-	const emls = settings.includeEml ? await emlBinaries(context, outcomes) : [];
-	return routeItems(items, outcomes.map(buildMailResult), emls);
+	const results = outcomes.map(buildMailResult);
+	const emls = settings.includeEml ? await emlBinaries(context, outcomes) : undefined;
+	emls?.failures.forEach((failure, index) => {
+		if (failure) results[index].emlError = failure;
+	});
+	return routeItems(items, results, emls?.binaries);
 }
 
 function asNodeError(context: IExecuteFunctions, error: unknown): NodeOperationError {

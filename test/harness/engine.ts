@@ -93,6 +93,23 @@ export async function binaryBytes(binary: IBinaryData): Promise<Buffer> {
 	return Container.get(BinaryDataService).getAsBuffer(binary);
 }
 
+/**
+ * Makes n8n's binary-data storage fail, as a full disk would, for every file `failure` returns an
+ * error for (it sees each file's metadata: mimeType, fileName). Returns the function that undoes it.
+ */
+export function failBinaryStorage(failure: (binary: IBinaryData) => Error | undefined): () => void {
+	const service = Container.get(BinaryDataService);
+	const store = service.store;
+	service.store = async function (this: BinaryDataService, location, bufferOrStream, binary) {
+		const error = failure(binary);
+		if (error) throw error;
+		return store.call(this, location, bufferOrStream, binary);
+	};
+	return () => {
+		service.store = store;
+	};
+}
+
 /** n8n keeps one BinaryDataService per process; switching its mode per run is what a restart would do. */
 async function useBinaryMode(mode: BinaryMode): Promise<void> {
 	Container.get(BinaryDataConfig).mode = mode;

@@ -2,7 +2,7 @@ import iconv from 'iconv-lite';
 import { simpleParser } from 'mailparser';
 import type { IDataObject } from 'n8n-workflow';
 
-import { binaryBytes } from '../harness';
+import { binaryBytes, failBinaryStorage } from '../harness';
 import { TestSmtpServer } from '../support/testSmtpServer';
 import {
 	clerkParameters,
@@ -142,6 +142,34 @@ describe.each(['default', 'filesystem'] as const)('include EML (%s binary mode)'
 		expect((await binaryBytes(binary.eml_2)).equals(server.messages[1].raw)).toBe(true);
 	});
 
+	it('never throws once the mails went out: a copy n8n cannot store is named on its item, which stays on Sent', async () => {
+		const staff = employees(3);
+		const restore = failBinaryStorage((binary) =>
+			binary.mimeType === 'message/rfc822' ? Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }) : undefined,
+		);
+		let result: Awaited<ReturnType<typeof runPayrollMail>>;
+		try {
+			result = await runPayrollMail({
+				server,
+				items: employeeItems(staff),
+				parameters: clerkParameters({ options: { includeEml: true } }),
+				binaryMode,
+			});
+		} finally {
+			restore();
+		}
+		expect(result.error).toBeUndefined();
+		expect(server.messages).toHaveLength(3);
+		expect(result.outputs[1]).toEqual([]);
+		expect(result.outputs[0]).toHaveLength(3);
+		const parsed = await parseMessages(server);
+		for (const [index, item] of result.outputs[0].entries()) {
+			expect(mailOf(item)).toMatchObject({ status: 'sent', messageId: parsed[index].messageId, attempts: 1 });
+			expect(mailOf(item).emlError).toMatch(/^The mail was sent, but its copy for Include EML could not be stored: ENOSPC/);
+			expect(Object.keys(item.binary ?? {})).toEqual(['data']);
+			expect((await binaryBytes(item.binary!.data)).equals(payslipPdf(staff[index]))).toBe(true);
+		}
+	});
 });
 
 describe('skip already sent', () => {
