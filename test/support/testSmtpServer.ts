@@ -29,6 +29,8 @@ export interface TestServerOptions {
 	refuseMessage?: (raw: Buffer) => Refusal | undefined;
 	/** Called for each connection (from 1); a Refusal is the greeting, and the server hangs up. */
 	refuseConnection?: (connection: number) => Refusal | undefined;
+	/** Called for each connection (from 1); true: never greet it, as a hung server does (released on close). */
+	withholdGreeting?: (connection: number) => boolean;
 	/** Called as the n-th DATA (from 1, over all sessions) begins; may break the connection. */
 	dataFault?: (data: number) => DataFault | undefined;
 	/** Milliseconds to hold the reply to the n-th DATA (from 1, over all sessions) once the message is read. */
@@ -87,6 +89,7 @@ export class TestSmtpServer {
 		readonly messages: ReceivedMessage[],
 		/** Every TCP connection, TLS handshakes that failed and greetings refused included. */
 		readonly connections: ConnectionRecord[],
+		private readonly withheld: Array<() => void> = [],
 	) {}
 
 	static async start(options: TestServerOptions = {}): Promise<TestSmtpServer> {
@@ -94,6 +97,8 @@ export class TestSmtpServer {
 		const messages: ReceivedMessage[] = [];
 		let connectionCount = 0;
 		let dataCount = 0;
+		// Greetings withheld from connections; close() lets them go so the server can end.
+		const withheld: Array<() => void> = [];
 		// smtp-server gives no handle on a session's socket; its connection objects hold one.
 		const hangUp = (sessionId: string) => {
 			const connections = (server as unknown as { connections: Set<{ id: string; _socket: Socket }> }).connections;
@@ -116,7 +121,12 @@ export class TestSmtpServer {
 			disableReverseLookup: true,
 			logger: false,
 			onConnect(_session, callback) {
-				const refusal = options.refuseConnection?.(++connectionCount);
+				const connection = ++connectionCount;
+				if (options.withholdGreeting?.(connection)) {
+					withheld.push(() => callback(withCode(new Error('4.3.2 Shutting down'), 421)));
+					return;
+				}
+				const refusal = options.refuseConnection?.(connection);
 				callback(refusal ? withCode(new Error(refusal.text), refusal.code) : undefined);
 			},
 			onAuth(auth, session, callback) {
@@ -185,7 +195,7 @@ export class TestSmtpServer {
 		});
 		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 		const port = (listener.address() as AddressInfo).port;
-		return new TestSmtpServer(server, port, sessions, messages, connections);
+		return new TestSmtpServer(server, port, sessions, messages, connections, withheld);
 	}
 
 	/** Every AUTH attempt over all sessions, in order. */
@@ -198,6 +208,7 @@ export class TestSmtpServer {
 	}
 
 	async close(): Promise<void> {
+		this.withheld.splice(0).forEach((release) => release());
 		await new Promise<void>((resolve) => this.server.close(() => resolve()));
 	}
 }
