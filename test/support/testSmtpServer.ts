@@ -89,7 +89,8 @@ export class TestSmtpServer {
 		readonly messages: ReceivedMessage[],
 		/** Every TCP connection, TLS handshakes that failed and greetings refused included. */
 		readonly connections: ConnectionRecord[],
-		private readonly withheld: Array<() => void> = [],
+		/** Lets go of greetings and replies held back, so that closing does not wait for them. */
+		private readonly letGo: () => void = () => undefined,
 	) {}
 
 	static async start(options: TestServerOptions = {}): Promise<TestSmtpServer> {
@@ -99,6 +100,17 @@ export class TestSmtpServer {
 		let dataCount = 0;
 		// Greetings withheld from connections; close() lets them go so the server can end.
 		const withheld: Array<() => void> = [];
+		// Replies held back (replyDelayMs), by session: dropped when the client hangs up or the server
+		// closes, so no timer outlives the test that made it.
+		const heldReplies = new Map<NodeJS.Timeout, string>();
+		const dropHeldReplies = (sessionId?: string) => {
+			for (const [timer, id] of heldReplies) {
+				if (sessionId === undefined || id === sessionId) {
+					clearTimeout(timer);
+					heldReplies.delete(timer);
+				}
+			}
+		};
 		// smtp-server gives no handle on a session's socket; its connection objects hold one.
 		const hangUp = (sessionId: string) => {
 			const connections = (server as unknown as { connections: Set<{ id: string; _socket: Socket }> }).connections;
@@ -144,6 +156,9 @@ export class TestSmtpServer {
 				if (auth.method === 'XOAUTH2') return callback(null, { data: { status: '401', schemes: 'bearer' } });
 				callback(withCode(new Error('5.7.8 Authentication credentials invalid'), 535));
 			},
+			onClose(session) {
+				dropHeldReplies(session.id);
+			},
 			onMailFrom(_address, session, callback) {
 				const entry = record(session);
 				entry.mailFromCount += 1;
@@ -178,8 +193,12 @@ export class TestSmtpServer {
 					});
 					if (fault === 'beforeReply') return hangUp(session.id);
 					const delayMs = options.replyDelayMs?.(dataNumber) ?? 0;
-					if (delayMs > 0) setTimeout(() => callback(), delayMs);
-					else callback();
+					if (delayMs <= 0) return callback();
+					const held = setTimeout(() => {
+						heldReplies.delete(held);
+						callback();
+					}, delayMs);
+					heldReplies.set(held, session.id);
 				});
 			},
 		};
@@ -195,7 +214,10 @@ export class TestSmtpServer {
 		});
 		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 		const port = (listener.address() as AddressInfo).port;
-		return new TestSmtpServer(server, port, sessions, messages, connections, withheld);
+		return new TestSmtpServer(server, port, sessions, messages, connections, () => {
+			withheld.splice(0).forEach((release) => release());
+			dropHeldReplies();
+		});
 	}
 
 	/** Every AUTH attempt over all sessions, in order. */
@@ -208,7 +230,7 @@ export class TestSmtpServer {
 	}
 
 	async close(): Promise<void> {
-		this.withheld.splice(0).forEach((release) => release());
+		this.letGo();
 		await new Promise<void>((resolve) => this.server.close(() => resolve()));
 	}
 }
