@@ -33,6 +33,8 @@ export interface TestServerOptions {
 	withholdGreeting?: (connection: number) => boolean;
 	/** Called as the n-th DATA (from 1, over all sessions) begins; may break the connection. */
 	dataFault?: (data: number) => DataFault | undefined;
+	/** Called as a session ends: the client said QUIT or hung up. */
+	onSessionClosed?: (sessionId: string) => void;
 	/** Milliseconds to hold the reply to the n-th DATA (from 1, over all sessions) once the message is read. */
 	replyDelayMs?: (data: number) => number;
 }
@@ -158,6 +160,7 @@ export class TestSmtpServer {
 			},
 			onClose(session) {
 				dropHeldReplies(session.id);
+				options.onSessionClosed?.(session.id);
 			},
 			onMailFrom(_address, session, callback) {
 				const entry = record(session);
