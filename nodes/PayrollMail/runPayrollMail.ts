@@ -55,9 +55,12 @@ export async function runPayrollMail(context: IExecuteFunctions): Promise<INodeE
 	}
 
 	const outcomes = carrier ? await send(context, composed, settings, carrier) : await rehearse(context, composed, settings);
-	const emls = settings.includeEml ? await emlBinaries(context, outcomes) : [];
 	const results = outcomes.map((outcome) => scrubbed(buildMailResult(outcome), scrubber.with(outcome.request?.pdfPassword)));
-	return routeItems(items, results, emls);
+	const emls = settings.includeEml ? await emlBinaries(context, outcomes) : undefined;
+	emls?.failures.forEach((failure, index) => {
+		if (failure) results[index].emlError = failure;
+	});
+	return routeItems(items, results, emls?.binaries);
 }
 
 /** What the server or an error said, without secrets; the clerk's own data is left as it is. */

@@ -4,6 +4,7 @@ import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
 
+import { composeContent, ContentError } from '../../nodes/PayrollMail/compose/mailContent';
 import {
 	bodyPart,
 	type BodyPart,
@@ -359,24 +360,44 @@ describe('bodyPart', () => {
 	});
 });
 
-describe('what nodemailer 10.6 does, which bodyPart works around', () => {
-	const bytes = iconv.encode('Lohn für März', 'windows1252');
+// nodemailer 10.6 labels a `text` body utf-8 whatever its bytes, re-encodes a text part given as
+// 8bit, and writes a lone raw part as the whole message, headers lost. composeContent is what the
+// node hands nodemailer: these check that what comes out is right despite all three.
+describe('composeContent through nodemailer', () => {
+	const format = (charset: Charset, transferEncoding: TransferEncoding) => ({ charset, transferEncoding, foldSubject: true });
+	const composeAndBuild = async (body: { text?: string; html?: string }, charset: Charset, transferEncoding: TransferEncoding, attachments: Mail.Attachment[]) => {
+		const content = composeContent('Lohn für März', body, format(charset, transferEncoding), attachments.length);
+		return { content, raw: await build({ ...content.body, headers: content.headers, attachments }) };
+	};
 
-	it('labels a `text` content object utf-8 whatever its contentType, so parts go in `alternatives`', async () => {
-		const raw = await build({ text: { content: bytes, contentType: 'text/plain; charset=windows-1252' } });
-		expect(readMessage(raw).root.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+	it('labels a Windows-1252 text body windows-1252, and its bytes read back as the text', async () => {
+		const { raw } = await composeAndBuild({ text: letter('windows1252') }, 'windows1252', 'auto', [PDF]);
+		const part = partOfType(readMessage(raw).parts, 'text/plain');
+		expectTextInDeclaredCharset(part, 'windows1252', letter('windows1252'));
+		expect(contentBytes(part).includes(Buffer.from([0x4d, 0xe4, 0x72, 0x7a]))).toBe(true); // "März"
 	});
 
-	it('re-encodes a text/* part given Content-Transfer-Encoding 8bit, so 8-bit parts are raw', async () => {
-		const raw = await build({
-			alternatives: [{ content: bytes, contentType: 'text/plain; charset=windows-1252', contentTransferEncoding: '8bit' }],
-		});
-		expect(readMessage(raw).root.headers.get('content-transfer-encoding')).toBe('quoted-printable');
+	it('keeps an 8bit body 8bit: its bytes on the wire are the code page\'s, and it needs 8BITMIME', async () => {
+		const { content, raw } = await composeAndBuild({ text: letter('windows1252') }, 'windows1252', 'eightBit', [PDF]);
+		expect(content.needs8BitMime).toBe(true);
+		const part = partOfType(readMessage(raw).parts, 'text/plain');
+		expect(part.headers.get('content-transfer-encoding')).toBe('8bit');
+		expect(withoutAddedFinalNewline(part.wire.toString('latin1'), crlf(letter('windows1252')))).toBe(
+			iconv.encode(crlf(letter('windows1252')), 'windows1252').toString('latin1'),
+		);
 	});
 
-	it('writes a raw part that is the only node as the whole message, so an 8-bit part needs a multipart', async () => {
-		const raw = await build({ subject: 'Lohn', alternatives: [bodyPart('Lohn', 'plain', 'utf8', 'eightBit', 'Text')] });
-		expect(raw.toString('latin1')).not.toMatch(/^(From|Subject):/m);
+	it('refuses a lone 8bit part, which nodemailer would write as the whole message without its headers', () => {
+		expect(() => composeContent('Lohn', { text: 'Lohn' }, format('utf8', 'eightBit'), 0)).toThrow(ContentError);
+		expect(() => composeContent('Lohn', { text: 'Lohn' }, format('utf8', 'eightBit'), 0)).toThrow(/8bit needs an attachment or both Text and HTML/);
+	});
+
+	it('writes From and Subject above an 8bit body that has both Text and HTML', async () => {
+		const { raw } = await composeAndBuild({ text: 'Lohn', html: '<p>Lohn</p>' }, 'utf8', 'eightBit', []);
+		const { root, parts } = readMessage(raw);
+		expect(root.headers.get('from')).toContain('lohn@example.ch');
+		expect((await simpleParser(raw)).subject).toBe('Lohn für März');
+		expect(parts.map((part) => part.headers.get('content-transfer-encoding'))).toEqual(['8bit', '8bit']);
 	});
 });
 

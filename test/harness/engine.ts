@@ -9,6 +9,7 @@ import { NodeConnectionTypes, NodeHelpers, UnexpectedError, Workflow } from 'n8n
 import type {
 	ExecutionError,
 	ExecutionStatus,
+	IBinaryData,
 	IConnections,
 	IDataObject,
 	ICredentialsHelper,
@@ -86,6 +87,28 @@ export interface RunWorkflowResult {
 }
 
 let executionCount = 0;
+
+/** The bytes of a binary on an output item, from whichever binary-data mode stored them. */
+export async function binaryBytes(binary: IBinaryData): Promise<Buffer> {
+	return Container.get(BinaryDataService).getAsBuffer(binary);
+}
+
+/**
+ * Makes n8n's binary-data storage fail, as a full disk would, for every file `failure` returns an
+ * error for (it sees each file's metadata: mimeType, fileName). Returns the function that undoes it.
+ */
+export function failBinaryStorage(failure: (binary: IBinaryData) => Error | undefined): () => void {
+	const service = Container.get(BinaryDataService);
+	const store = service.store;
+	service.store = async function (this: BinaryDataService, location, bufferOrStream, binary) {
+		const error = failure(binary);
+		if (error) throw error;
+		return store.call(this, location, bufferOrStream, binary);
+	};
+	return () => {
+		service.store = store;
+	};
+}
 
 /** n8n keeps one BinaryDataService per process; switching its mode per run is what a restart would do. */
 async function useBinaryMode(mode: BinaryMode): Promise<void> {

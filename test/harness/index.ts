@@ -3,7 +3,7 @@
  * only the engine provides: expressions, binary-data storage, credentials, paired items,
  * multiple outputs and cancellation. See test/harness.test.ts for usage.
  */
-export { runWorkflow, NODE_UNDER_TEST, SOURCE_NODE, TRIGGER } from './engine';
+export { binaryBytes, failBinaryStorage, runWorkflow, NODE_UNDER_TEST, SOURCE_NODE, TRIGGER } from './engine';
 export type { BinaryMode, RunWorkflowOptions, RunWorkflowResult } from './engine';
 export { testCredential } from './credentials';
 export type { HarnessCredentials } from './credentials';

@@ -1,5 +1,6 @@
 import type { AddressObject } from 'mailparser';
 
+import { binaryBytes } from '../harness';
 import { makeTestCertificates } from '../support/certificates';
 import { TestSmtpServer } from '../support/testSmtpServer';
 import {
@@ -43,14 +44,15 @@ describe.each(['filesystem', 'default'] as const)('12 employees over STARTTLS + 
 	});
 	afterAll(async () => server.close());
 
-	it('puts every item on Sent, in input order, paired to its input', () => {
+	it('puts every item on Sent, in input order, paired to its input, with its own payslip unchanged', async () => {
 		expect(result.error).toBeUndefined();
 		const [sent, failed] = result.outputs;
 		expect(failed).toEqual([]);
 		expect(sent.map((item) => item.pairedItem)).toEqual(staff.map((_, item) => ({ item })));
 		expect(sent.map((item) => item.json.email)).toEqual(staff.map((employee) => employee.email));
 		expect(sent.every((item) => mailOf(item).status === 'sent')).toBe(true);
-		expect(sent.every((item) => item.binary?.data !== undefined)).toBe(true);
+		const outputPdfs = await Promise.all(sent.map(async (item) => binaryBytes(item.binary!.data)));
+		expect(outputPdfs.map((bytes, index) => bytes.equals(payslipPdf(staff[index])))).toEqual(staff.map(() => true));
 	});
 
 	it('delivers 12 encrypted, authenticated messages in input order', () => {
@@ -63,6 +65,7 @@ describe.each(['filesystem', 'default'] as const)('12 employees over STARTTLS + 
 
 	it('addresses each mail to its employee only, with the archive copy in the envelope and in no header', async () => {
 		const parsed = await parseMessages(server);
+		expect(parsed).toHaveLength(12);
 		parsed.forEach((mail, index) => {
 			expect(addressesOf(mail.to)).toEqual([staff[index].email]);
 			expect(mail.cc).toBeUndefined();
@@ -75,6 +78,7 @@ describe.each(['filesystem', 'default'] as const)('12 employees over STARTTLS + 
 
 	it('attaches each payslip byte for byte, with the expressions evaluated per employee', async () => {
 		const parsed = await parseMessages(server);
+		expect(parsed).toHaveLength(12);
 		parsed.forEach((mail, index) => {
 			expect(mail.subject).toBe('Your payslip for 2026-11');
 			expect(mail.text?.trim()).toBe(`Dear ${staff[index].name}, your payslip is attached.`);
@@ -88,6 +92,8 @@ describe.each(['filesystem', 'default'] as const)('12 employees over STARTTLS + 
 	it('reports the Message-ID that arrived, and the rest of the mail object', async () => {
 		const parsed = await parseMessages(server);
 		const [sent] = result.outputs;
+		expect(sent).toHaveLength(12);
+		expect(parsed).toHaveLength(12);
 		sent.forEach((item, index) => {
 			const mail = mailOf(item);
 			expect(mail.messageId).toBe(parsed[index].messageId);
@@ -108,6 +114,7 @@ describe.each(['filesystem', 'default'] as const)('12 employees over STARTTLS + 
 	});
 
 	it('uses one connection and logs in once for the whole run', () => {
+		expect(server.connections).toHaveLength(1);
 		expect(server.sessions.size).toBe(1);
 		expect(server.authAttempts()).toEqual([{ method: 'LOGIN', username: SMTP_USER, succeeded: true }]);
 	});

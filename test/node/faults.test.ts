@@ -111,7 +111,7 @@ describe('dry run', () => {
 				items,
 				parameters: clerkParameters({ bccEmail: 'archive@example.com', batchSize: 2, options: { dryRun: true } }),
 			});
-			expect(server.sessions.size).toBe(0);
+			expect(server.connections).toEqual([]);
 			expect(outputs[0].map((item) => mailOf(item).status)).toEqual(['dryRun', 'dryRun', 'dryRun', 'dryRun']);
 			expect(outputs[0].map((item) => mailOf(item).batch)).toEqual([1, 1, 2, 2]);
 			expect(mailOf(outputs[0][0]).wouldSendTo).toEqual([staff[0].email, 'archive@example.com']);
@@ -183,7 +183,7 @@ describe('invalid node configuration', () => {
 			expect(error?.name).toBe('NodeOperationError');
 			expect(error?.message).toMatch(message);
 			expect(outputs.flat()).toEqual([]);
-			expect(server.sessions.size).toBe(0);
+			expect(server.connections).toEqual([]);
 		} finally {
 			await server.close();
 		}
@@ -202,7 +202,7 @@ describe('invalid node configuration', () => {
 			expect(outputs[0]).toEqual([]);
 			expect(outputs[1].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 			expect(mailOf(outputs[1][0]).error).toMatchObject({ stage: 'validation', message: expect.stringMatching(/Mails per Batch/) });
-			expect(server.sessions.size).toBe(0);
+			expect(server.connections).toEqual([]);
 		} finally {
 			await server.close();
 		}

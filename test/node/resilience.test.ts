@@ -3,6 +3,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { simpleParser } from 'mailparser';
 import type { INodeParameters } from 'n8n-workflow';
 
+import { makeTestCertificates } from '../support/certificates';
 import { TestSmtpServer, type TestServerOptions } from '../support/testSmtpServer';
 import {
 	clerkParameters,
@@ -85,7 +86,7 @@ describe('the connection cut in the middle of DATA for the 9th of 12', () => {
 			const ids = await Promise.all(server.messages.map(async (message) => (await simpleParser(message.raw)).messageId));
 			expect(new Set(ids).size).toBe(12);
 			expect(server.messages.map((message) => message.to[0])).toEqual(employees(12).map((employee) => employee.email));
-			expect(server.sessions.size).toBe(2);
+			expect(server.connections).toHaveLength(2);
 		});
 	});
 });
@@ -100,6 +101,62 @@ describe('the connection cut after the whole message, before the 250', () => {
 			expect(errorOf(outputs[1][0])).toMatchObject({ code: 'EOUTCOMEUNKNOWN', stage: 'data', permanent: false });
 			expect(errorOf(outputs[1][0]).message).toMatch(/Check the archive copy/);
 			expect(server.messages.filter((message) => message.to[0] === 'employee2@example.com')).toHaveLength(1);
+		});
+	});
+});
+
+describe('a temporary refusal (4xx) after DATA on the first try', () => {
+	it('is retried with the same Message-ID and delivered once', async () => {
+		let refusals = 0;
+		await withServer(
+			{
+				refuseMessage: (raw) =>
+					raw.toString('latin1').includes('Dear Employee 2,') && refusals++ === 0
+						? { code: 451, text: '4.3.0 Temporary queue failure' }
+						: undefined,
+			},
+			async (server) => {
+				const { outputs } = await run(server, 3);
+				expect(outputs[1]).toEqual([]);
+				expect(outputs[0].map((item) => mailOf(item).attempts)).toEqual([1, 2, 1]);
+				// Read twice: refused once, then taken.
+				expect(refusals).toBe(2);
+				expect(server.messages.map((message) => message.to)).toEqual(
+					employees(3).map((employee) => [employee.email, ARCHIVE]),
+				);
+				expect((await simpleParser(server.messages[1].raw)).messageId).toBe(mailOf(outputs[0][1]).messageId);
+			},
+		);
+	});
+});
+
+describe('a server that does not greet the first connection within the greeting timeout', () => {
+	it('is retried on a fresh connection, and every mail is delivered once', async () => {
+		await withServer({ withholdGreeting: (connection) => connection === 1 }, async (server) => {
+			const { outputs } = await run(server, 3, { options: { ...QUICK_RETRIES, greetingTimeout: 1 } });
+			expect(outputs[1]).toEqual([]);
+			expect(outputs[0].map((item) => mailOf(item).attempts)).toEqual([2, 1, 1]);
+			expect(server.connections).toHaveLength(2);
+			expect(server.messages.map((message) => message.to[0])).toEqual(employees(3).map((employee) => employee.email));
+		});
+	});
+});
+
+describe('the connection cut after a whole message, before the 250, with 3 parallel connections', () => {
+	it('fails that one mail with the unknown-outcome code and sends it to nobody again', async () => {
+		const staff = employees(9);
+		await withServer({ dataFault: (data) => (data === 4 ? 'beforeReply' : undefined) }, async (server) => {
+			const { outputs } = await run(server, 9, { options: { ...QUICK_RETRIES, parallelConnections: 3 } });
+			expect(outputs[0]).toHaveLength(8);
+			expect(outputs[1]).toHaveLength(1);
+			const [unknown] = outputs[1];
+			expect(mailOf(unknown)).toMatchObject({ status: 'failed', attempts: 1 });
+			expect(errorOf(unknown)).toMatchObject({ code: 'EOUTCOMEUNKNOWN', stage: 'data', permanent: false });
+			// The server holds every employee's mail exactly once, the one of unknown outcome included.
+			expect(server.messages).toHaveLength(9);
+			expect(server.messages.map((message) => message.to[0]).sort()).toEqual(staff.map((employee) => employee.email).sort());
+			expect(server.messages.filter((message) => message.to[0] === unknown.json.email)).toHaveLength(1);
+			expect(server.connections.length).toBeGreaterThan(1);
 		});
 	});
 });
@@ -130,7 +187,22 @@ describe('STARTTLS required but not offered', () => {
 			expect(server.authAttempts()).toEqual([]);
 			expect(outputs[1].map((item) => errorOf(item).stage)).toEqual(['tls', 'tls', 'tls', 'tls', 'tls']);
 			// One refused STARTTLS is enough: the later items are not tried again.
-			expect(server.sessions.size).toBeLessThanOrEqual(1);
+			expect(server.connections).toHaveLength(1);
+		});
+	});
+});
+
+describe('a certificate that cannot be verified, with 5 items', () => {
+	it('is tried on one connection only; every item fails at the tls stage, nothing logged in or sent', async () => {
+		const certificates = makeTestCertificates();
+		await withServer({ tls: 'starttls', certificate: certificates.forLoopbackIp }, async (server) => {
+			const { outputs } = await run(server, 5, {}, { credential: smtpCredential(server, { connection: 'startTls' }) });
+			expect(outputs[0]).toEqual([]);
+			expect(outputs[1].map((item) => errorOf(item).stage)).toEqual(['tls', 'tls', 'tls', 'tls', 'tls']);
+			expect(errorOf(outputs[1][0]).message).toMatch(/certificate could not be verified/);
+			expect(server.connections).toHaveLength(1);
+			expect(server.authAttempts()).toEqual([]);
+			expect(server.mailFromCount()).toBe(0);
 		});
 	});
 });
@@ -211,57 +283,58 @@ describe('a server that accepts the connection and never greets', () => {
 });
 
 describe('cancelling the execution during a 30 s wait between batches', () => {
-	it('ends the run within a second; the mails not sent are reported as not sent', async () => {
-		await withServer({}, async (server) => {
-			const controller = new AbortController();
-			let cancelledAt = 0;
-			const watcher = setInterval(() => {
-				if (server.messages.length === 2 && !cancelledAt) {
-					cancelledAt = Date.now();
-					controller.abort();
-				}
-			}, 10);
-			try {
-				const result = await run(server, 4, { batchSize: 2, batchWait: 30 }, { signal: controller.signal });
-				const finishedAt = Date.now();
-				expect(cancelledAt).toBeGreaterThan(0);
-				expect(finishedAt - cancelledAt).toBeLessThan(1_000);
-				expect(result.status).toBe('canceled');
-				expect(server.messages).toHaveLength(2);
-				expect(result.outputs[0].map((item) => mailOf(item).status)).toEqual(['sent', 'sent']);
-				expect(result.outputs[1].map((item) => errorOf(item).code)).toEqual(['ECANCELLED', 'ECANCELLED']);
-			} finally {
-				clearInterval(watcher);
-			}
+	it('ends the run at once, not after the wait; the mails not sent are reported as not sent', async () => {
+		const controller = new AbortController();
+		let cancelledAt = 0;
+		// Two mails per connection: the client closes the first connection once the 250 for mail 2
+		// is in, as the node starts the 30 s wait. That close is the moment to cancel.
+		const onSessionClosed = () => {
+			if (cancelledAt) return;
+			cancelledAt = Date.now();
+			controller.abort();
+		};
+		await withServer({ onSessionClosed }, async (server) => {
+			const result = await run(
+				server,
+				4,
+				{ batchSize: 2, batchWait: 30, options: { ...QUICK_RETRIES, mailsPerConnection: 2 } },
+				{ signal: controller.signal },
+			);
+			const finishedAt = Date.now();
+			expect(cancelledAt).toBeGreaterThan(0);
+			// Not the 30 s the wait would have lasted; the margin is for a loaded machine.
+			expect(finishedAt - cancelledAt).toBeLessThan(3_000);
+			expect(result.status).toBe('canceled');
+			expect(server.messages).toHaveLength(2);
+			expect(result.outputs[0].map((item) => mailOf(item).status)).toEqual(['sent', 'sent']);
+			expect(result.outputs[1].map((item) => errorOf(item).code)).toEqual(['ECANCELLED', 'ECANCELLED']);
 		});
 	});
 });
 
 describe('cancelling the execution while a mail waits for the server\'s verdict', () => {
 	it('reports that mail as the server answers it, sent, and the mails not started as not sent', async () => {
-		await withServer({ replyDelayMs: (data) => (data === 2 ? 500 : 0) }, async (server) => {
-			const controller = new AbortController();
-			let cancelledAt = 0;
-			const watcher = setInterval(() => {
-				if (server.messages.length === 2 && !cancelledAt) {
-					cancelledAt = Date.now();
-					controller.abort();
-				}
-			}, 10);
-			try {
-				const result = await run(server, 4, {}, { signal: controller.signal });
-				const finishedAt = Date.now();
-				expect(cancelledAt).toBeGreaterThan(0);
-				// It waited for the held reply, and no longer.
-				expect(finishedAt - cancelledAt).toBeGreaterThanOrEqual(300);
-				expect(finishedAt - cancelledAt).toBeLessThan(3_000);
-				expect(result.status).toBe('canceled');
-				expect(server.messages).toHaveLength(2);
-				expect(result.outputs[0].map((item) => mailOf(item).status)).toEqual(['sent', 'sent']);
-				expect(result.outputs[1].map((item) => errorOf(item).code)).toEqual(['ECANCELLED', 'ECANCELLED']);
-			} finally {
-				clearInterval(watcher);
-			}
+		const controller = new AbortController();
+		let cancelledAt = 0;
+		const HELD_MS = 500;
+		// Cancelled the moment the server has read the 2nd mail, whose 250 it then holds back.
+		const replyDelayMs = (data: number) => {
+			if (data !== 2) return 0;
+			cancelledAt = Date.now();
+			controller.abort();
+			return HELD_MS;
+		};
+		await withServer({ replyDelayMs }, async (server) => {
+			const result = await run(server, 4, {}, { signal: controller.signal });
+			const finishedAt = Date.now();
+			expect(cancelledAt).toBeGreaterThan(0);
+			// It waited for the held reply (a timer never fires early), and not for the 5 s grace.
+			expect(finishedAt - cancelledAt).toBeGreaterThanOrEqual(HELD_MS - 10);
+			expect(finishedAt - cancelledAt).toBeLessThan(4_000);
+			expect(result.status).toBe('canceled');
+			expect(server.messages).toHaveLength(2);
+			expect(result.outputs[0].map((item) => mailOf(item).status)).toEqual(['sent', 'sent']);
+			expect(result.outputs[1].map((item) => errorOf(item).code)).toEqual(['ECANCELLED', 'ECANCELLED']);
 		});
 	});
 });

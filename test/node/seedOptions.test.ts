@@ -2,6 +2,7 @@ import iconv from 'iconv-lite';
 import { simpleParser } from 'mailparser';
 import type { IDataObject } from 'n8n-workflow';
 
+import { binaryBytes, failBinaryStorage } from '../harness';
 import { TestSmtpServer } from '../support/testSmtpServer';
 import {
 	clerkParameters,
@@ -9,6 +10,7 @@ import {
 	employees,
 	mailOf,
 	parseMessages,
+	payslipPdf,
 	runPayrollMail,
 	SMTP_PASSWORD,
 	SMTP_USER,
@@ -89,34 +91,83 @@ describe('inline images', () => {
 				options: { inlineImages: 'logo' },
 			}),
 		});
+		expect(server.messages).toHaveLength(1);
 		const [mail] = await parseMessages(server);
 		expect(server.messages[0].raw.toString()).toMatch(/src=(3D)?"cid:logo"/);
 		expect(mail.html).toContain('<p>Dear Employee 1</p>');
 		const logo = mail.attachments.find((attachment) => attachment.contentId === '<logo>');
 		expect(logo?.content.equals(LOGO)).toBe(true);
 		expect(logo?.contentDisposition).toBe('inline');
-		expect(mail.attachments.find((attachment) => attachment.filename === 'payslip-2026-11.pdf')).toBeDefined();
+		const payslip = mail.attachments.find((attachment) => attachment.filename === 'payslip-2026-11.pdf');
+		expect(payslip?.content.equals(payslipPdf(employees(1)[0]))).toBe(true);
 	});
 });
 
-describe('include EML', () => {
-	it('adds the mail exactly as the server received it as binary "eml"', async () => {
+describe.each(['default', 'filesystem'] as const)('include EML (%s binary mode)', (binaryMode) => {
+	it('adds each mail byte for byte as the server received it as binary "eml", and keeps the input payslip as it was', async () => {
+		const staff = employees(2);
 		const { outputs } = await runPayrollMail({
 			server,
-			items: employeeItems(employees(2)),
+			items: employeeItems(staff),
 			parameters: clerkParameters({ bccEmail: 'archive@example.com', options: { includeEml: true } }),
-			binaryMode: 'default',
+			binaryMode,
 		});
-		const received = await parseMessages(server);
+		expect(outputs[1]).toEqual([]);
+		expect(outputs[0]).toHaveLength(2);
+		expect(server.messages).toHaveLength(2);
 		for (const [index, item] of outputs[0].entries()) {
 			const eml = item.binary?.eml;
 			expect(eml?.mimeType).toBe('message/rfc822');
-			const bytes = Buffer.from(eml!.data, 'base64');
+			const bytes = await binaryBytes(eml!);
+			expect(bytes.equals(server.messages[index].raw)).toBe(true);
 			expect(bytes.toString('latin1')).not.toMatch(/^bcc:/im);
-			expect(item.binary?.data).toBeDefined();
-			const parsed = await simpleParser(bytes);
-			expect(parsed.messageId).toBe(received[index].messageId);
-			expect(parsed.attachments[0].content.equals(received[index].attachments[0].content)).toBe(true);
+			expect((await simpleParser(bytes)).messageId).toBe(mailOf(item).messageId);
+			expect((await binaryBytes(item.binary!.data)).equals(payslipPdf(staff[index]))).toBe(true);
+		}
+	});
+
+	it('names the further mails of an item eml_2, … in one-mail-per-address mode, each as received', async () => {
+		const [anna] = employees(1);
+		const { outputs } = await runPayrollMail({
+			server,
+			items: employeeItems([{ ...anna, email: 'anna@example.com, anna.private@example.org' }]),
+			parameters: clerkParameters({ recipientMode: 'separate', options: { includeEml: true } }),
+			binaryMode,
+		});
+		expect(outputs[0]).toHaveLength(1);
+		expect(server.messages).toHaveLength(2);
+		const binary = outputs[0][0].binary!;
+		expect(Object.keys(binary).sort()).toEqual(['data', 'eml', 'eml_2']);
+		expect((await binaryBytes(binary.eml)).equals(server.messages[0].raw)).toBe(true);
+		expect((await binaryBytes(binary.eml_2)).equals(server.messages[1].raw)).toBe(true);
+	});
+
+	it('never throws once the mails went out: a copy n8n cannot store is named on its item, which stays on Sent', async () => {
+		const staff = employees(3);
+		const restore = failBinaryStorage((binary) =>
+			binary.mimeType === 'message/rfc822' ? Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }) : undefined,
+		);
+		let result: Awaited<ReturnType<typeof runPayrollMail>>;
+		try {
+			result = await runPayrollMail({
+				server,
+				items: employeeItems(staff),
+				parameters: clerkParameters({ options: { includeEml: true } }),
+				binaryMode,
+			});
+		} finally {
+			restore();
+		}
+		expect(result.error).toBeUndefined();
+		expect(server.messages).toHaveLength(3);
+		expect(result.outputs[1]).toEqual([]);
+		expect(result.outputs[0]).toHaveLength(3);
+		const parsed = await parseMessages(server);
+		for (const [index, item] of result.outputs[0].entries()) {
+			expect(mailOf(item)).toMatchObject({ status: 'sent', messageId: parsed[index].messageId, attempts: 1 });
+			expect(mailOf(item).emlError).toMatch(/^The mail was sent, but its copy for Include EML could not be stored: ENOSPC/);
+			expect(Object.keys(item.binary ?? {})).toEqual(['data']);
+			expect((await binaryBytes(item.binary!.data)).equals(payslipPdf(staff[index]))).toBe(true);
 		}
 	});
 });
@@ -134,6 +185,7 @@ describe('skip already sent', () => {
 		const second = await runPayrollMail({ server, items, parameters, staticData });
 		expect(server.messages).toHaveLength(4);
 		expect(second.outputs[1]).toEqual([]);
+		expect(second.outputs[0]).toHaveLength(4);
 		second.outputs[0].forEach((item, index) => {
 			expect(mailOf(item)).toMatchObject({ status: 'skipped', sentAt: mailOf(first.outputs[0][index]).sentAt, attempts: 0 });
 		});

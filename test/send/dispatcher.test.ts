@@ -1,7 +1,7 @@
 import type { Attachment } from '../../nodes/PayrollMail/compose/attachments';
 import type { MailRequest, OutgoingMessage } from '../../nodes/PayrollMail/compose/mailRequest';
 import { composeMessages } from '../../nodes/PayrollMail/compose/composeMessages';
-import { systemClock } from '../../nodes/PayrollMail/plan/clock';
+import { systemClock, type Clock } from '../../nodes/PayrollMail/plan/clock';
 import { Pacer } from '../../nodes/PayrollMail/plan/pacer';
 import { dispatch, type DispatchDependencies } from '../../nodes/PayrollMail/send/dispatcher';
 import { readSmtpSettings } from '../../nodes/PayrollMail/transport/smtpSettings';
@@ -27,11 +27,26 @@ interface AttachmentRead {
 
 const onePdf = async (): Promise<Attachment[]> => [{ filename: 'payslip.pdf', contentType: 'application/pdf', content: PDF }];
 
+/** The system clock, noting every wait the dispatcher asks of it; `onSleep` sees each as it begins. */
+function recordingClock(onSleep: (ms: number) => void = () => undefined): Clock & { sleeps: number[] } {
+	const sleeps: number[] = [];
+	return {
+		sleeps,
+		now: () => systemClock.now(),
+		async sleep(ms, signal) {
+			sleeps.push(ms);
+			const sleeping = systemClock.sleep(ms, signal);
+			onSleep(ms);
+			return sleeping;
+		},
+	};
+}
+
 async function dispatchTo(
 	server: TestSmtpServer,
 	messages: OutgoingMessage[],
 	loadAttachments: DispatchDependencies['loadAttachments'],
-	cancel: Pick<DispatchDependencies, 'signal' | 'cancelGraceMs'> = { signal: new AbortController().signal },
+	overrides: Partial<DispatchDependencies> = {},
 ) {
 	const transport = openSmtpTransport(
 		readSmtpSettings({
@@ -52,7 +67,8 @@ async function dispatchTo(
 			maxRetries: 0,
 			retryWaitMs: 0,
 			parallelConnections: 1,
-			...cancel,
+			signal: new AbortController().signal,
+			...overrides,
 		});
 	} finally {
 		transport.close();
@@ -138,31 +154,122 @@ describe('dispatch', () => {
 
 	it('gives up on a mail a grace period after a cancel, as one that may or may not have been delivered', async () => {
 		await server.close();
-		server = await TestSmtpServer.start({ tls: 'none', authMethods: [], replyDelayMs: () => 2_000 });
 		const controller = new AbortController();
 		let cancelledAt = 0;
-		const watcher = setInterval(() => {
-			if (server.messages.length === 1 && !cancelledAt) {
+		// Cancelled the moment the server has read the first mail, whose 250 it holds for 2 s.
+		server = await TestSmtpServer.start({
+			tls: 'none',
+			authMethods: [],
+			replyDelayMs: (data) => {
+				if (data === 1) {
+					cancelledAt = Date.now();
+					controller.abort();
+				}
+				return 2_000;
+			},
+		});
+		const outcomes = await dispatchTo(server, [request(0), request(1)].flatMap(composeMessages), onePdf, {
+			signal: controller.signal,
+			cancelGraceMs: 200,
+		});
+		const finishedAt = Date.now();
+		expect(cancelledAt).toBeGreaterThan(0);
+		// A timer never fires early: not before the grace; and not for the held reply either.
+		expect(finishedAt - cancelledAt).toBeGreaterThanOrEqual(190);
+		expect(finishedAt - cancelledAt).toBeLessThan(1_800);
+		expect(outcomes.map((outcome) => [outcome.state, outcome.error?.code])).toEqual([
+			['failed', 'EOUTCOMEUNKNOWN'],
+			['failed', 'ECANCELLED'],
+		]);
+		expect(outcomes[0].error?.message).toMatch(/may or may not have been delivered/);
+		expect(server.messages).toHaveLength(1);
+	});
+});
+
+describe('dispatch: retries', () => {
+	let server: TestSmtpServer;
+	let refusals: number;
+	beforeEach(async () => {
+		refusals = 0;
+		// employee0 is greylisted for good; everyone else is taken at once.
+		server = await TestSmtpServer.start({
+			tls: 'none',
+			authMethods: [],
+			refuseRecipient: (address) =>
+				address === 'employee0@example.com' ? (refusals++, { code: 451, text: '4.7.1 Greylisted, try again later' }) : undefined,
+		});
+	});
+	afterEach(async () => server.close());
+
+	it('waits Retry Wait before the first retry and twice as long before each further one', async () => {
+		const clock = recordingClock();
+		const outcomes = await dispatchTo(server, [request(0), request(1)].flatMap(composeMessages), onePdf, {
+			clock,
+			maxRetries: 3,
+			retryWaitMs: 20,
+		});
+		expect(clock.sleeps).toEqual([20, 40, 80]);
+		expect(refusals).toBe(4);
+		// Only the archive copy got through: the employee's mail failed.
+		expect(outcomes.map((outcome) => [outcome.state, outcome.attempts])).toEqual([
+			['failed', 4],
+			['sent', 1],
+		]);
+		expect(outcomes[0].accepted).toEqual(['archive@example.com']);
+		expect(outcomes[0].rejected.map((refusal) => refusal.recipient)).toEqual(['employee0@example.com']);
+	});
+
+	it('stops at once when the execution is cancelled during a retry wait', async () => {
+		const controller = new AbortController();
+		const RETRY_WAIT_MS = 30_000;
+		let cancelledAt = 0;
+		const clock = recordingClock((ms) => {
+			if (ms === RETRY_WAIT_MS && !cancelledAt) {
 				cancelledAt = Date.now();
 				controller.abort();
 			}
-		}, 10);
+		});
+		const outcomes = await dispatchTo(server, [request(0), request(1)].flatMap(composeMessages), onePdf, {
+			clock,
+			maxRetries: 2,
+			retryWaitMs: RETRY_WAIT_MS,
+			signal: controller.signal,
+		});
+		const finishedAt = Date.now();
+		expect(clock.sleeps[0]).toBe(RETRY_WAIT_MS);
+		expect(cancelledAt).toBeGreaterThan(0);
+		// Not the 30 s the wait would have lasted.
+		expect(finishedAt - cancelledAt).toBeLessThan(5_000);
+		expect(refusals).toBe(1);
+		expect(outcomes.map((outcome) => [outcome.state, outcome.error?.code, outcome.attempts])).toEqual([
+			['failed', 'ECANCELLED', 1],
+			['failed', 'ECANCELLED', 0],
+		]);
+		expect(server.messages.map((message) => message.to)).toEqual([['archive@example.com']]);
+	});
+});
+
+describe('dispatch: a fault of its own after a mail went out', () => {
+	it('is reported on that mail alone; dispatch never throws, and the next mail still goes out', async () => {
+		const server = await TestSmtpServer.start({ tls: 'none', authMethods: [] });
 		try {
-			const outcomes = await dispatchTo(server, [request(0), request(1)].flatMap(composeMessages), onePdf, {
-				signal: controller.signal,
-				cancelGraceMs: 200,
+			const outcomes = await dispatchTo(server, [0, 1, 2].flatMap((index) => composeMessages(request(index))), async ({ itemIndex }) => {
+				const [pdf] = await onePdf();
+				if (itemIndex !== 1) return [pdf];
+				// An attachment that throws when read: a fault no stage expects.
+				return [
+					Object.defineProperty({ ...pdf }, 'content', {
+						get() {
+							throw new TypeError('Cannot read the attachment');
+						},
+					}),
+				];
 			});
-			const finishedAt = Date.now();
-			expect(finishedAt - cancelledAt).toBeGreaterThanOrEqual(150);
-			expect(finishedAt - cancelledAt).toBeLessThan(1_500);
-			expect(outcomes.map((outcome) => [outcome.state, outcome.error?.code])).toEqual([
-				['failed', 'EOUTCOMEUNKNOWN'],
-				['failed', 'ECANCELLED'],
-			]);
-			expect(outcomes[0].error?.message).toMatch(/may or may not have been delivered/);
-			expect(server.messages).toHaveLength(1);
+			expect(outcomes.map((outcome) => outcome.state)).toEqual(['sent', 'failed', 'sent']);
+			expect(outcomes[1].error).toMatchObject({ code: 'EUNKNOWN', message: 'Sending failed: Cannot read the attachment' });
+			expect(server.messages.map((message) => message.to[0])).toEqual(['employee0@example.com', 'employee2@example.com']);
 		} finally {
-			clearInterval(watcher);
+			await server.close();
 		}
 	});
 });

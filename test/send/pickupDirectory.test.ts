@@ -8,7 +8,6 @@ import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { setTimeout as delay } from 'node:timers/promises';
 
 import { simpleParser } from 'mailparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
@@ -35,6 +34,15 @@ afterAll(async () => {
 	await fsp.rm(root, { recursive: true, force: true });
 });
 afterEach(() => jest.restoreAllMocks());
+
+/** Waits, turn by turn of the event loop, until `condition` holds; fails after 10 s instead of hanging. */
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!condition()) {
+		if (Date.now() > deadline) throw new Error(`Gave up after ${timeoutMs} ms waiting for ${what}`);
+		await new Promise((resolve) => setImmediate(resolve));
+	}
+}
 
 let folders = 0;
 async function pickupFolder(): Promise<string> {
@@ -72,8 +80,11 @@ async function composed(mail: Mail.Options): Promise<{ raw: Buffer; stream: () =
 	return { raw, stream: () => node.createReadStream() as unknown as Readable };
 }
 
-/** A message stream that hands out `bytes` in small chunks, pausing now and then, like a slow source. */
-function slowStream(bytes: Buffer, chunk = 64 * 1024, pauseEvery = 8): Readable {
+/**
+ * A message stream that hands out `bytes` in small chunks, pausing now and then, like a slow
+ * source; `onChunk` hears of each chunk (from 1) as it is handed out.
+ */
+function slowStream(bytes: Buffer, chunk = 64 * 1024, pauseEvery = 8, onChunk: (count: number) => void = () => undefined): Readable {
 	let offset = 0;
 	let chunks = 0;
 	return new Readable({
@@ -81,6 +92,7 @@ function slowStream(bytes: Buffer, chunk = 64 * 1024, pauseEvery = 8): Readable 
 			if (offset >= bytes.length) return void this.push(null);
 			const piece = bytes.subarray(offset, offset + chunk);
 			offset += piece.length;
+			onChunk(chunks + 1);
 			if (++chunks % pauseEvery === 0) setTimeout(() => this.push(piece), 2);
 			else setImmediate(() => this.push(piece));
 		},
@@ -164,7 +176,8 @@ describe('writeToPickupDirectory: the file', () => {
 	it('names later files after earlier ones', async () => {
 		const dir = await pickupFolder();
 		const first = basename(await writeToPickupDirectory(dir, envelope, Buffer.from('Subject: 1\r\n\r\n1\r\n')));
-		await delay(5);
+		// Names are stamped to the millisecond: the second write comes once the clock has moved on.
+		await until(() => new Date().toISOString().replace(/[-:]/g, '') > first.slice(0, 20), 'the clock to pass the first stamp');
 		const second = basename(await writeToPickupDirectory(dir, envelope, Buffer.from('Subject: 2\r\n\r\n2\r\n')));
 		expect([second, first].sort()).toEqual([first, second]);
 	});
@@ -212,6 +225,10 @@ describe('writeToPickupDirectory: a mail server watching the folder', () => {
 		return {
 			names,
 			reads,
+			/** Resolves once every name has been read at least once (bounded). */
+			async readEach(expected: string[]) {
+				await until(() => expected.every((name) => reads.some((read) => read.name === name)), `reads of ${expected.join(', ')}`);
+			},
 			async stop() {
 				polling = false;
 				await poll;
@@ -237,7 +254,7 @@ describe('writeToPickupDirectory: a mail server watching the folder', () => {
 				}),
 			),
 		);
-		await delay(50);
+		await watching.readEach(paths.map((path) => basename(path)));
 		await watching.stop();
 
 		// The watcher saw every file, read each, and every read was the whole file.
@@ -262,10 +279,10 @@ describe('writeToPickupDirectory: a mail server watching the folder', () => {
 		const big = Buffer.concat([Buffer.from(envelopeHead), randomBytes(2_000_000)]);
 		const handle = await fsp.open(join(dir, 'naive.eml'), 'w');
 		await handle.write(big.subarray(0, 64 * 1024));
-		await delay(20);
+		// The watcher reads the file while it holds only its first 64 KB.
+		await watching.readEach(['naive.eml']);
 		await handle.write(big.subarray(64 * 1024));
 		await handle.close();
-		await delay(50);
 		await watching.stop();
 		expect(watching.reads.some((read) => read.name === 'naive.eml' && read.size < big.length)).toBe(true);
 	});
@@ -517,15 +534,19 @@ describe('writeToPickupDirectory: cancelled', () => {
 	it('an abort while a stalled stream is being written: stops at once and leaves nothing', async () => {
 		const dir = await pickupFolder();
 		const controller = new AbortController();
-		const stalled = new Readable({ read() {} });
+		// The writer asks for more once it has taken the first megabyte: by then the temporary file is open.
+		let askedForMore!: () => void;
+		const stalling = new Promise<void>((resolve) => (askedForMore = resolve));
+		const stalled = new Readable({ read: () => askedForMore() });
 		stalled.push(randomBytes(1024 * 1024));
 		const writing = writeToPickupDirectory(dir, envelope, stalled, controller.signal);
-		await delay(50);
+		await stalling;
 		expect((await contents(dir)).temp).toHaveLength(1);
 		const started = Date.now();
 		controller.abort();
 		await expect(writing).rejects.toMatchObject({ name: 'AbortError' });
-		expect(Date.now() - started).toBeLessThan(1000);
+		// The stream never ends: finishing at all is the abort's doing; the bound rules out a timeout.
+		expect(Date.now() - started).toBeLessThan(3_000);
 		expect(await contents(dir)).toEqual({ files: [PICKUP_TEMP_FOLDER], temp: [] });
 	});
 
@@ -533,9 +554,13 @@ describe('writeToPickupDirectory: cancelled', () => {
 		const dir = await pickupFolder();
 		const controller = new AbortController();
 		const reason = new Error('execution cancelled');
-		const writing = writeToPickupDirectory(dir, envelope, slowStream(randomBytes(4_000_000)), controller.signal);
-		await delay(10);
-		controller.abort(reason);
+		const writing = writeToPickupDirectory(
+			dir,
+			envelope,
+			// Aborted in the middle of the stream, as its 3rd of 62 chunks is handed out.
+			slowStream(randomBytes(4_000_000), undefined, undefined, (count) => count === 3 && controller.abort(reason)),
+			controller.signal,
+		);
 		await expect(writing).rejects.toBe(reason);
 		expect(await contents(dir)).toEqual({ files: [PICKUP_TEMP_FOLDER], temp: [] });
 	});

@@ -1,4 +1,4 @@
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 
 import type { KeyPair } from './certificates';
@@ -31,8 +31,12 @@ export interface TestServerOptions {
 	refuseMessage?: (raw: Buffer) => Refusal | undefined;
 	/** Called for each connection (from 1); a Refusal is the greeting, and the server hangs up. */
 	refuseConnection?: (connection: number) => Refusal | undefined;
+	/** Called for each connection (from 1); true: never greet it, as a hung server does (released on close). */
+	withholdGreeting?: (connection: number) => boolean;
 	/** Called as the n-th DATA (from 1, over all sessions) begins; may break the connection. */
 	dataFault?: (data: number) => DataFault | undefined;
+	/** Called as a session ends: the client said QUIT or hung up. */
+	onSessionClosed?: (sessionId: string) => void;
 	/** Milliseconds to hold the reply to the n-th DATA (from 1, over all sessions) once the message is read. */
 	replyDelayMs?: (data: number) => number;
 	/** The text of the 535 after a refused login, e.g. one that echoes what the client sent. */
@@ -53,6 +57,17 @@ export interface AuthAttempt {
 	succeeded: boolean;
 }
 
+/** One TCP connection the server accepted, recorded the moment it opens, whatever happens next. */
+export interface ConnectionRecord {
+	/** From 1, in the order the server accepted them. */
+	number: number;
+	/** The client's port: one per connection. */
+	remotePort: number;
+	/** Milliseconds since the epoch. */
+	openedAt: number;
+}
+
+/** A session that got as far as AUTH or MAIL FROM; `connections` has every connection, these included. */
 export interface SessionRecord {
 	id: string;
 	/** Whether the session was encrypted when the client said MAIL FROM (or logged in). */
@@ -80,6 +95,10 @@ export class TestSmtpServer {
 		readonly port: number,
 		readonly sessions: Map<string, SessionRecord>,
 		readonly messages: ReceivedMessage[],
+		/** Every TCP connection, TLS handshakes that failed and greetings refused included. */
+		readonly connections: ConnectionRecord[],
+		/** Lets go of greetings and replies held back, so that closing does not wait for them. */
+		private readonly letGo: () => void = () => undefined,
 	) {}
 
 	static async start(options: TestServerOptions = {}): Promise<TestSmtpServer> {
@@ -87,6 +106,19 @@ export class TestSmtpServer {
 		const messages: ReceivedMessage[] = [];
 		let connectionCount = 0;
 		let dataCount = 0;
+		// Greetings withheld from connections; close() lets them go so the server can end.
+		const withheld: Array<() => void> = [];
+		// Replies held back (replyDelayMs), by session: dropped when the client hangs up or the server
+		// closes, so no timer outlives the test that made it.
+		const heldReplies = new Map<NodeJS.Timeout, string>();
+		const dropHeldReplies = (sessionId?: string) => {
+			for (const [timer, id] of heldReplies) {
+				if (sessionId === undefined || id === sessionId) {
+					clearTimeout(timer);
+					heldReplies.delete(timer);
+				}
+			}
+		};
 		// smtp-server gives no handle on a session's socket; its connection objects hold one.
 		const hangUp = (sessionId: string) => {
 			const connections = (server as unknown as { connections: Set<{ id: string; _socket: Socket }> }).connections;
@@ -110,7 +142,12 @@ export class TestSmtpServer {
 			disableReverseLookup: true,
 			logger: false,
 			onConnect(_session, callback) {
-				const refusal = options.refuseConnection?.(++connectionCount);
+				const connection = ++connectionCount;
+				if (options.withholdGreeting?.(connection)) {
+					withheld.push(() => callback(withCode(new Error('4.3.2 Shutting down'), 421)));
+					return;
+				}
+				const refusal = options.refuseConnection?.(connection);
 				callback(refusal ? withCode(new Error(refusal.text), refusal.code) : undefined);
 			},
 			onAuth(auth, session, callback) {
@@ -128,6 +165,10 @@ export class TestSmtpServer {
 				const failureText = options.authFailureText?.(auth) ?? '5.7.8 Authentication credentials invalid';
 				if (auth.method === 'XOAUTH2' && !options.authFailureText) return callback(null, { data: { status: '401', schemes: 'bearer' } });
 				callback(withCode(new Error(failureText), 535));
+			},
+			onClose(session) {
+				dropHeldReplies(session.id);
+				options.onSessionClosed?.(session.id);
 			},
 			onMailFrom(_address, session, callback) {
 				const entry = record(session);
@@ -164,17 +205,31 @@ export class TestSmtpServer {
 					if (fault === 'beforeReply') return hangUp(session.id);
 					const delayMs = options.replyDelayMs?.(dataNumber) ?? 0;
 					const accepted = () => callback(null, options.acceptedText?.(session.user as string | undefined));
-					if (delayMs > 0) setTimeout(accepted, delayMs);
-					else accepted();
+					if (delayMs <= 0) return accepted();
+					const held = setTimeout(() => {
+						heldReplies.delete(held);
+						accepted();
+					}, delayMs);
+					heldReplies.set(held, session.id);
 				});
 			},
 		};
 		const server = new SMTPServer(serverOptions);
 		// smtp-server reports client-side disconnects as errors; they are part of the tests.
 		server.on('error', () => undefined);
+		// The listening net.Server (a tls.Server with implicit TLS, which reports the TCP connection
+		// before its handshake): a connection is recorded before smtp-server sees it.
+		const connections: ConnectionRecord[] = [];
+		const listener = (server as unknown as { server: Server }).server;
+		listener.on('connection', (socket: Socket) => {
+			connections.push({ number: connections.length + 1, remotePort: socket.remotePort ?? 0, openedAt: Date.now() });
+		});
 		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-		const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
-		return new TestSmtpServer(server, port, sessions, messages);
+		const port = (listener.address() as AddressInfo).port;
+		return new TestSmtpServer(server, port, sessions, messages, connections, () => {
+			withheld.splice(0).forEach((release) => release());
+			dropHeldReplies();
+		});
 	}
 
 	/** Every AUTH attempt over all sessions, in order. */
@@ -187,6 +242,7 @@ export class TestSmtpServer {
 	}
 
 	async close(): Promise<void> {
+		this.letGo();
 		await new Promise<void>((resolve) => this.server.close(() => resolve()));
 	}
 }

@@ -81,10 +81,11 @@ describe('the credential test behind n8n\'s Test button', () => {
 		[{ authMethod: 'xoauth2' }, /XOAUTH2 needs an Access Token, or a Client ID, Client Secret and Refresh Token/],
 		[{ authMethod: 'ntlm', user: '' }, /User is empty: ntlm authentication needs the account name/],
 	])('names the field to correct: %o', async (fields, message) => {
-		const before = server.sessions.size;
+		const before = server.connections.length;
 		const { result } = await pressTest(credential(fields));
 		expect(result.status).toBe('Error');
 		expect(result.message).toMatch(message);
-		expect(server.sessions.size).toBe(before);
+		// Caught before connecting: the server never saw a connection.
+		expect(server.connections).toHaveLength(before);
 	});
 });

@@ -26,6 +26,8 @@ export interface MailResult extends IDataObject {
 	/** Dry run only: every address the mail would have been delivered to, archive copy included. */
 	wouldSendTo?: string[];
 	error?: IDataObject;
+	/** Include EML only: the mail went out, but n8n could not store its copy (e.g. a full disk). */
+	emlError?: string;
 	/** One entry per message, when the item made several (one mail per address). */
 	messages?: IDataObject[];
 }
