@@ -18,9 +18,9 @@ export default [
 		},
 	},
 	{
-		files: ['test/**/*.ts'],
+		files: ['test/**/*.ts', 'tools/**/*.ts'],
 		rules: {
-			// Tests are not published with the package: they run openssl to make certificates, hold
+			// Tests and tools (bench, real-n8n check) are not published with the package: they run openssl to make certificates, hold
 			// made-up secrets to prove none leaks, and rethrow what they did not expect.
 			'@n8n/community-nodes/no-dangerous-functions': 'off',
 			'@n8n/community-nodes/no-hardcoded-secrets': 'off',

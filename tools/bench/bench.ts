@@ -24,8 +24,8 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import type { BinaryMode } from '../harness/engine';
-import { PACKAGE_DIR } from '../node/payrollRun';
+import type { BinaryMode } from '../../test/harness/engine';
+import { PACKAGE_DIR } from '../../test/node/payrollRun';
 import { summarizeCpuProfile } from './cpuProfileSummary';
 import { emailSendPackage, N8N_NODES_BASE_VERSION } from './emailSendPackage';
 import {

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { TestSmtpServer } from '../support/testSmtpServer';
+import { TestSmtpServer } from '../../test/support/testSmtpServer';
 import { n8nInstall, nodeRuntime, type CacheUse } from './cache';
 import { installCommunityPackage } from './communityPackage';
 import { N8nInstance, RestClient } from './n8nInstance';

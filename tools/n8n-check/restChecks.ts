@@ -3,7 +3,7 @@
  * from the package, a saved credential and its Test button (right and wrong password, against
  * the loopback SMTP server), and saving the workflow that `n8n execute` runs afterwards.
  */
-import type { TestSmtpServer } from '../support/testSmtpServer';
+import type { TestSmtpServer } from '../../test/support/testSmtpServer';
 import type { RestClient } from './n8nInstance';
 import { credentialData, payrollWorkflow, SMTP_PASSWORD, WRONG_PASSWORD } from './payrollWorkflow';
 import type { TargetReport } from './report';

@@ -5,8 +5,8 @@
 import { createTransport } from 'nodemailer';
 import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
-import { NODE_UNDER_TEST, runWorkflow, type BinaryMode } from '../harness/engine';
-import { clerkParameters, PACKAGE_DIR, PAYROLL_MAIL } from '../node/payrollRun';
+import { NODE_UNDER_TEST, runWorkflow, type BinaryMode } from '../../test/harness/engine';
+import { clerkParameters, PACKAGE_DIR, PAYROLL_MAIL } from '../../test/node/payrollRun';
 import { EMAIL_SEND } from './emailSendPackage';
 import {
 	garbageCollectionsBetween,

@@ -4,7 +4,7 @@
  */
 import { simpleParser } from 'mailparser';
 
-import type { TestSmtpServer } from '../support/testSmtpServer';
+import type { TestSmtpServer } from '../../test/support/testSmtpServer';
 import { ARCHIVE, badEmployee, goodEmployees, payslipPdf, PERIOD, SENDER, SMTP_USER } from './payrollWorkflow';
 import type { RunResult } from './processes';
 import { tail } from './processes';
