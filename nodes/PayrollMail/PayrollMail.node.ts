@@ -8,7 +8,7 @@ import {
 
 import { payrollMailProperties } from './PayrollMail.description';
 import { runPayrollMail } from './runPayrollMail';
-import { testPayrollSmtpCredential } from './transport/credentialTest';
+import { testPayrollSmtpCredential } from './credentialTest';
 
 export class PayrollMail implements INodeType {
 	description: INodeTypeDescription = {

@@ -8,7 +8,7 @@ import { AddressError } from './compose/addresses';
 import { loadAttachments, PropertyListError } from './compose/attachments';
 import { composeMessages } from './compose/composeMessages';
 import type { MailRequest } from './compose/mailRequest';
-import { readMailRequest } from './compose/readMailRequest';
+import { readMailRequest } from './input/readMailRequest';
 import { readRunSettings, type RunSettings } from './input/runSettings';
 import { systemClock } from './plan/clock';
 import { Pacer, plannedBatch } from './plan/pacer';
@@ -16,13 +16,13 @@ import { buildMailResult, type ItemOutcome, type MailResult } from './result/mai
 import { emlBinaries } from './result/emlBinary';
 import { routeItems } from './result/outputs';
 import { dispatch, type MailCarrier, type MessageOutcome } from './send/dispatcher';
-import { checkPickupDirectory } from './send/pickupDirectory';
-import { pickupCarrier } from './send/pickupCarrier';
+import { checkPickupDirectory } from './transport/pickup/pickupDirectory';
+import { pickupCarrier } from './transport/pickup/pickupCarrier';
 import { SentLedger } from './send/sentLedger';
-import { configurationError, refusalBeforeSending, type MailError } from './mailError';
-import { SecretScrubber } from './secretScrubber';
-import { readSmtpSettings, SmtpSettingsError } from './transport/smtpSettings';
-import { credentialScrubber, openSmtpTransport } from './transport/smtpTransport';
+import { configurationError, refusalBeforeSending, type MailError } from './core/mailError';
+import { SecretScrubber } from './core/secretScrubber';
+import { readSmtpSettings, SmtpSettingsError } from './transport/smtp/smtpSettings';
+import { credentialScrubber, openSmtpTransport } from './transport/smtp/smtpTransport';
 
 type Composed = { request: MailRequest } | { refused: MailError; field?: string };
 

@@ -4,8 +4,8 @@ import { composeMessages } from '../../nodes/PayrollMail/compose/composeMessages
 import { systemClock, type Clock } from '../../nodes/PayrollMail/plan/clock';
 import { Pacer } from '../../nodes/PayrollMail/plan/pacer';
 import { dispatch, type DispatchDependencies } from '../../nodes/PayrollMail/send/dispatcher';
-import { readSmtpSettings } from '../../nodes/PayrollMail/transport/smtpSettings';
-import { DEFAULT_TUNING, openSmtpTransport } from '../../nodes/PayrollMail/transport/smtpTransport';
+import { readSmtpSettings } from '../../nodes/PayrollMail/transport/smtp/smtpSettings';
+import { DEFAULT_TUNING, openSmtpTransport } from '../../nodes/PayrollMail/transport/smtp/smtpTransport';
 import { mailRequest } from '../support/mailRequest';
 import { TestSmtpServer } from '../support/testSmtpServer';
 

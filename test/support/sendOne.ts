@@ -1,13 +1,13 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
-import { SmtpFailure } from '../../nodes/PayrollMail/transport/smtpFailure';
-import { readSmtpSettings } from '../../nodes/PayrollMail/transport/smtpSettings';
+import { SmtpFailure } from '../../nodes/PayrollMail/transport/smtp/smtpFailure';
+import { readSmtpSettings } from '../../nodes/PayrollMail/transport/smtp/smtpSettings';
 import {
 	DEFAULT_TUNING,
 	openSmtpTransport,
 	type SentInfo,
 	type TransportTuning,
-} from '../../nodes/PayrollMail/transport/smtpTransport';
+} from '../../nodes/PayrollMail/transport/smtp/smtpTransport';
 
 export type SendOutcome = { sent: SentInfo } | { failure: SmtpFailure };
 

@@ -1,8 +1,8 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { configurationError } from '../mailError';
+import { configurationError } from '../core/mailError';
 import type { PacingRules } from '../plan/pacer';
-import type { TransportTuning } from '../transport/smtpTransport';
+import type { TransportTuning } from '../transport/smtp/smtpTransport';
 import { describedParameter, isExpression, numberRule } from './parameterRules';
 
 /** What holds for the whole run, read once: the provider's limits and how to retry. */

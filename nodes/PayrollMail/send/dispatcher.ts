@@ -4,11 +4,11 @@ import type { Attachment } from '../compose/attachments';
 import type { MailRequest, OutgoingMessage } from '../compose/mailRequest';
 import type { Clock } from '../plan/clock';
 import type { Pacer, SendSlot } from '../plan/pacer';
-import { refusalBeforeSending, type MailError } from '../mailError';
-import { OUTCOME_UNKNOWN, SmtpFailure, type RecipientRefusal } from '../transport/smtpFailure';
-import type { SmtpTransport } from '../transport/smtpTransport';
+import { refusalBeforeSending, type MailError } from '../core/mailError';
+import { OUTCOME_UNKNOWN, SmtpFailure, type RecipientRefusal } from '../transport/smtp/smtpFailure';
+import type { SmtpTransport } from '../transport/smtp/smtpTransport';
 import { afterGrace, CANCEL_GRACE_MS, type GraceSignal } from './cancelGrace';
-import { composeRaw, toNodemailerMessage } from './nodemailerMessage';
+import { composeRaw, toNodemailerMessage } from '../compose/mimeComposer';
 import { mailIdentity, type EarlierSend, type MailIdentity, type SentLedger, type SentRecord } from './sentLedger';
 
 export type MessageState = 'sent' | 'partial' | 'failed' | 'skipped';

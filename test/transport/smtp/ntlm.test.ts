@@ -1,13 +1,13 @@
 import md4 from 'js-md4';
 import { createTransport } from 'nodemailer';
 
-import { ntlmAuthHandler, type NtlmAccount } from '../../nodes/PayrollMail/transport/ntlmAuth';
+import { ntlmAuthHandler, type NtlmAccount } from '../../../nodes/PayrollMail/transport/smtp/ntlmAuth';
 import {
 	ntlmV2ProofMatches,
 	startNtlmSmtpServer,
 	type NtlmServerOptions,
 	type NtlmSmtpServer,
-} from '../support/ntlmSmtpServer';
+} from '../../support/ntlmSmtpServer';
 
 const PASSWORD = 'Gehalt-März-2026!';
 const exchange: NtlmServerOptions = { user: 'clerk', password: PASSWORD, domain: 'PAYROLL' };

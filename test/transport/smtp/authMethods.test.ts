@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { expectFailure, expectSent, sendOne } from '../support/sendOne';
-import { TestSmtpServer, type TestServerOptions } from '../support/testSmtpServer';
+import { expectFailure, expectSent, sendOne } from '../../support/sendOne';
+import { TestSmtpServer, type TestServerOptions } from '../../support/testSmtpServer';
 
 const USER = 'payroll@example.com';
 const PASSWORD = 'correct horse battery staple';

@@ -18,8 +18,8 @@ import {
 	PICKUP_TEMP_FOLDER,
 	PickupDirectoryError,
 	writeToPickupDirectory,
-} from '../../nodes/PayrollMail/send/pickupDirectory';
-import type { PickupEnvelope } from '../../nodes/PayrollMail/send/pickupDirectory';
+} from '../../../nodes/PayrollMail/transport/pickup/pickupDirectory';
+import type { PickupEnvelope } from '../../../nodes/PayrollMail/transport/pickup/pickupDirectory';
 
 const NAME = /^\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{8}\.eml$/;
 const envelope: PickupEnvelope = { from: 'lohn@firma.example', to: ['anna@example.com', 'archiv@firma.example'] };
@@ -386,7 +386,7 @@ async function inProcess(dir: string): Promise<{ check: Outcome; write: Outcome 
  * temporary folder, say).
  */
 function asNobody(dir: string): { check: Outcome; write: Outcome } {
-	const built = resolve(__dirname, '../../dist/nodes/PayrollMail/send/pickupDirectory.js');
+	const built = resolve(__dirname, '../../../dist/nodes/PayrollMail/transport/pickup/pickupDirectory.js');
 	const shared = mkdtempSync(join(tmpdir(), 'payroll-pickup-nobody-'));
 	chmodSync(shared, 0o755);
 	copyFileSync(built, join(shared, 'pickupDirectory.js'));

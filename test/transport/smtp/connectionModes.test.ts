@@ -1,12 +1,12 @@
-import { readSmtpSettings } from '../../nodes/PayrollMail/transport/smtpSettings';
+import { readSmtpSettings } from '../../../nodes/PayrollMail/transport/smtp/smtpSettings';
 import {
 	DEFAULT_TUNING,
 	smtpTransportOptions,
-} from '../../nodes/PayrollMail/transport/smtpTransport';
-import { ServerDialogue } from '../../nodes/PayrollMail/transport/serverDialogue';
-import { makeTestCertificates, type TestCertificates } from '../support/certificates';
-import { expectFailure, expectSent, sendOne } from '../support/sendOne';
-import { TestSmtpServer } from '../support/testSmtpServer';
+} from '../../../nodes/PayrollMail/transport/smtp/smtpTransport';
+import { ServerDialogue } from '../../../nodes/PayrollMail/transport/smtp/serverDialogue';
+import { makeTestCertificates, type TestCertificates } from '../../support/certificates';
+import { expectFailure, expectSent, sendOne } from '../../support/sendOne';
+import { TestSmtpServer } from '../../support/testSmtpServer';
 
 let certificates: TestCertificates;
 beforeAll(() => {

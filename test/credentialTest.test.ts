@@ -1,10 +1,10 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
-import { testCredential } from '../harness';
-import { PACKAGE_DIR } from '../node/payrollRun';
-import { makeTestCertificates, type TestCertificates } from '../support/certificates';
-import { captureOutput } from '../support/captureOutput';
-import { TestSmtpServer } from '../support/testSmtpServer';
+import { testCredential } from './harness';
+import { PACKAGE_DIR } from './node/payrollRun';
+import { makeTestCertificates, type TestCertificates } from './support/certificates';
+import { captureOutput } from './support/captureOutput';
+import { TestSmtpServer } from './support/testSmtpServer';
 
 const USER = 'payroll@example.com';
 const PASSWORD = 'Secret-Payroll-Password-7731';

@@ -4,9 +4,9 @@ import type {
 	INodeCredentialTestResult,
 } from 'n8n-workflow';
 
-import { SmtpFailure } from './smtpFailure';
-import { readSmtpSettings, type SmtpSettings } from './smtpSettings';
-import { credentialScrubber, DEFAULT_TUNING, openSmtpTransport } from './smtpTransport';
+import { SmtpFailure } from './transport/smtp/smtpFailure';
+import { readSmtpSettings, type SmtpSettings } from './transport/smtp/smtpSettings';
+import { credentialScrubber, DEFAULT_TUNING, openSmtpTransport } from './transport/smtp/smtpTransport';
 
 const STEP_NAMES = {
 	connection: 'Connecting',

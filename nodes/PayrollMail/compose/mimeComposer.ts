@@ -2,8 +2,8 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
 import type { MimeNodeHeaderMap } from 'nodemailer/lib/mime-node';
 
-import type { Attachment } from '../compose/attachments';
-import type { OutgoingMessage } from '../compose/mailRequest';
+import type { Attachment } from './attachments';
+import type { OutgoingMessage } from './mailRequest';
 
 /**
  * The message as nodemailer takes it. The envelope is given explicitly: it is the only place

@@ -1,10 +1,10 @@
 import type { IExecuteFunctions, IDataObject } from 'n8n-workflow';
 
-import { AddressError, parseMailboxes, parseSingleMailbox, withoutRepeats } from './addresses';
-import { parsePropertyList } from './attachments';
-import { checkCustomHeaders, type CustomHeader } from './customHeaders';
-import { composeContent, type TextFormat } from './mailContent';
-import type { MailBody, MailRequest, RecipientMode } from './mailRequest';
+import { AddressError, parseMailboxes, parseSingleMailbox, withoutRepeats } from '../compose/addresses';
+import { parsePropertyList } from '../compose/attachments';
+import { checkCustomHeaders, type CustomHeader } from '../compose/customHeaders';
+import { composeContent, type TextFormat } from '../compose/mailContent';
+import type { MailBody, MailRequest, RecipientMode } from '../compose/mailRequest';
 
 /** Reads the node's parameters as evaluated for one item; throws what a clerk must correct. */
 export function readMailRequest(context: IExecuteFunctions, itemIndex: number): MailRequest {

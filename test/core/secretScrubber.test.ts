@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 
-import { SecretScrubber } from '../nodes/PayrollMail/secretScrubber';
-import { readSmtpSettings } from '../nodes/PayrollMail/transport/smtpSettings';
-import { credentialScrubber } from '../nodes/PayrollMail/transport/smtpTransport';
-import { findLeaks, randomSecret } from './support/secretLeaks';
+import { SecretScrubber } from '../../nodes/PayrollMail/core/secretScrubber';
+import { readSmtpSettings } from '../../nodes/PayrollMail/transport/smtp/smtpSettings';
+import { credentialScrubber } from '../../nodes/PayrollMail/transport/smtp/smtpTransport';
+import { findLeaks, randomSecret } from '../support/secretLeaks';
 
 /** Every way a server or token endpoint has been seen to hand a secret back, around `secret`. */
 function echoes(secret: string, user: string, prefix: Buffer, suffix: Buffer): string[] {

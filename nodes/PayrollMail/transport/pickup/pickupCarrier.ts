@@ -1,8 +1,8 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
 
-import { SmtpFailure } from '../transport/smtpFailure';
-import type { MailCarrier } from './dispatcher';
+import { SmtpFailure } from '../smtp/smtpFailure';
+import type { MailCarrier } from '../../send/dispatcher';
 import { writeToPickupDirectory } from './pickupDirectory';
 
 /**

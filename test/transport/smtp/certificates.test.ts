@@ -1,6 +1,6 @@
-import { makeTestCertificates, TEST_HOST_NAME, type KeyPair, type TestCertificates } from '../support/certificates';
-import { expectFailure, expectSent, sendOne } from '../support/sendOne';
-import { TestSmtpServer } from '../support/testSmtpServer';
+import { makeTestCertificates, TEST_HOST_NAME, type KeyPair, type TestCertificates } from '../../support/certificates';
+import { expectFailure, expectSent, sendOne } from '../../support/sendOne';
+import { TestSmtpServer } from '../../support/testSmtpServer';
 
 let certificates: TestCertificates;
 beforeAll(() => {

@@ -1,6 +1,6 @@
 import type { NodemailerError } from 'nodemailer/lib/errors';
 
-import type { FailureStage, MailError } from '../mailError';
+import type { FailureStage, MailError } from '../../core/mailError';
 
 /** A recipient the server refused; a transient refusal (4xx) may be tried again. */
 export interface RecipientRefusal {

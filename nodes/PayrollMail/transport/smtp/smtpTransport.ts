@@ -5,7 +5,7 @@ import type SMTPPool from 'nodemailer/lib/smtp-pool';
 
 import { ntlmAuthHandler } from './ntlmAuth';
 import { ServerDialogue, type TranscriptSink } from './serverDialogue';
-import { SecretScrubber } from '../secretScrubber';
+import { SecretScrubber } from '../../core/secretScrubber';
 import type { AuthMethod, SmtpSettings } from './smtpSettings';
 import { classifySmtpError, recipientRefusals, SmtpFailure, type RecipientRefusal } from './smtpFailure';
 

@@ -4,7 +4,7 @@ import {
 	readSmtpSettings,
 	SmtpSettingsError,
 	type SmtpSettings,
-} from '../../nodes/PayrollMail/transport/smtpSettings';
+} from '../../../nodes/PayrollMail/transport/smtp/smtpSettings';
 
 /** A CA certificate as an administrator would paste it (self-signed, EC P-256). */
 const CA_PEM = `-----BEGIN CERTIFICATE-----
