@@ -4,9 +4,10 @@ import type {
 	INodeCredentialTestResult,
 } from 'n8n-workflow';
 
-import { SmtpFailure } from './transport/smtp/smtpFailure';
+import { defaultTuning } from './input/runSettings';
+import { DeliveryFailure } from './transport/mailCarrier';
 import { readSmtpSettings, type SmtpSettings } from './transport/smtp/smtpSettings';
-import { credentialScrubber, DEFAULT_TUNING, openSmtpTransport } from './transport/smtp/smtpTransport';
+import { credentialScrubber, openSmtpTransport } from './transport/smtp/smtpTransport';
 
 const STEP_NAMES = {
 	connection: 'Connecting',
@@ -29,12 +30,12 @@ export async function testPayrollSmtpCredential(
 		return { status: 'Error', message: (error as Error).message };
 	}
 	const scrubber = credentialScrubber(settings);
-	const transport = openSmtpTransport(settings, DEFAULT_TUNING, undefined, scrubber);
+	const transport = openSmtpTransport(settings, defaultTuning(), undefined, scrubber);
 	try {
 		await transport.verify();
 		return { status: 'OK', message: 'Connection and login succeeded' };
 	} catch (error) {
-		if (!(error instanceof SmtpFailure)) return { status: 'Error', message: scrubber.scrub((error as Error).message) };
+		if (!(error instanceof DeliveryFailure)) return { status: 'Error', message: scrubber.scrub((error as Error).message) };
 		const { stage, message } = error.detail;
 		const step = stage in STEP_NAMES ? STEP_NAMES[stage as keyof typeof STEP_NAMES] : stage;
 		return { status: 'Error', message: scrubber.scrub(`${step} failed: ${message}`) };

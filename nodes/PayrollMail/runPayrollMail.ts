@@ -1,33 +1,31 @@
-import {
-	NodeOperationError,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-} from 'n8n-workflow';
+import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
 import { AddressError } from './compose/addresses';
-import { loadAttachments, PropertyListError } from './compose/attachments';
 import { composeMessages } from './compose/composeMessages';
 import type { MailRequest } from './compose/mailRequest';
+import { configurationError, mailError, refusalBeforeSending, type MailError } from './core/mailError';
+import { SecretScrubber } from './core/secretScrubber';
+import { loadAttachments } from './input/binaryFiles';
+import { readSmtpCredential } from './input/credential';
+import { PropertyListError } from './input/propertyList';
 import { readMailRequest } from './input/readMailRequest';
 import { readRunSettings, type RunSettings } from './input/runSettings';
 import { systemClock } from './plan/clock';
 import { Pacer, plannedBatch } from './plan/pacer';
-import { buildMailResult, type ItemOutcome, type MailResult } from './result/mailResult';
 import { emlBinaries } from './result/emlBinary';
+import { buildMailResult, type ItemOutcome, type MailResult } from './result/mailResult';
 import { routeItems } from './result/outputs';
-import { dispatch, type MailCarrier, type MessageOutcome } from './send/dispatcher';
-import { checkPickupDirectory } from './transport/pickup/pickupDirectory';
-import { pickupCarrier } from './transport/pickup/pickupCarrier';
+import type { MessageOutcome } from './send/delivery';
+import { dispatch } from './send/dispatcher';
 import { SentLedger } from './send/sentLedger';
-import { configurationError, refusalBeforeSending, type MailError } from './core/mailError';
-import { SecretScrubber } from './core/secretScrubber';
-import { readSmtpSettings, SmtpSettingsError } from './transport/smtp/smtpSettings';
-import { credentialScrubber, openSmtpTransport } from './transport/smtp/smtpTransport';
+import type { MailCarrier } from './transport/mailCarrier';
+import { openCarrier } from './transport/openCarrier';
+import { credentialScrubber } from './transport/smtp/smtpTransport';
 
 type Composed = { request: MailRequest } | { refused: MailError; field?: string };
 
 /**
- * item → compose → plan → send → result. Configuration errors surface before anything is
+ * input → compose → plan → send → result. Configuration errors surface before anything is
  * sent; from the first send on, every problem is reported on its item and nothing throws.
  * Every text that leaves - output, error, log line - goes through the run's secret scrubber.
  */
@@ -38,19 +36,16 @@ export async function runPayrollMail(context: IExecuteFunctions): Promise<INodeE
 	let scrubber = new SecretScrubber();
 	let settings: RunSettings;
 	let composed: Composed[];
-	let carrier: Carrier | undefined;
+	let carrier: MailCarrier | undefined;
 	try {
 		settings = readRunSettings(context);
 		composed = items.map((_, itemIndex) => composeItem(context, itemIndex));
 		refuseUnusableSender(context, composed);
-		if (!settings.dryRun) {
-			const opened = await openCarrier(context, settings);
-			({ carrier, scrubber } = opened);
-		}
+		if (!settings.dryRun) ({ carrier, scrubber } = await open(context, settings));
 	} catch (error) {
 		const nodeError = asNodeError(context, error, scrubber);
 		if (!context.continueOnFail()) throw nodeError;
-		const refused: MailError = { message: nodeError.message, code: 'ECONFIG', permanent: true, stage: 'validation' };
+		const refused = mailError('validation', 'ECONFIG', nodeError.message);
 		return routeItems(items, items.map(() => buildMailResult({ refused })));
 	}
 
@@ -102,12 +97,29 @@ function refuseUnusableSender(context: IExecuteFunctions, composed: Composed[]):
 	}
 }
 
+/**
+ * The SMTP transport from the credential, or the pickup folder; checked before anything is sent.
+ * Comes with the scrubber that knows the credential's secrets.
+ */
+async function open(context: IExecuteFunctions, settings: RunSettings): Promise<{ carrier: MailCarrier; scrubber: SecretScrubber }> {
+	const { delivery } = settings;
+	if (delivery.kind === 'pickupDirectory') {
+		const carrier = await openCarrier(delivery).catch((error: Error) => {
+			throw configurationError(context.getNode(), error.message);
+		});
+		return { carrier, scrubber: new SecretScrubber() };
+	}
+	const smtpSettings = await readSmtpCredential(context);
+	const scrubber = credentialScrubber(smtpSettings);
+	const transcript = settings.smtpLog
+		? (line: string) => context.logger.info(`Payroll Mail SMTP ${scrubber.scrub(line)}`)
+		: undefined;
+	const carrier = await openCarrier({ kind: 'smtp', settings: smtpSettings, tuning: settings.tuning, transcript, scrubber });
+	return { carrier, scrubber };
+}
+
 /** Dry run: every mail is built and its attachments read and checked; nothing is sent. */
-async function rehearse(
-	context: IExecuteFunctions,
-	composed: Composed[],
-	settings: RunSettings,
-): Promise<ItemOutcome[]> {
+async function rehearse(context: IExecuteFunctions, composed: Composed[], settings: RunSettings): Promise<ItemOutcome[]> {
 	let position = 0;
 	const outcomes: ItemOutcome[] = [];
 	for (const entry of composed) {
@@ -131,23 +143,17 @@ async function rehearse(
 	return outcomes;
 }
 
-async function send(
-	context: IExecuteFunctions,
-	composed: Composed[],
-	settings: RunSettings,
-	carrier: Carrier,
-): Promise<ItemOutcome[]> {
+async function send(context: IExecuteFunctions, composed: Composed[], settings: RunSettings, carrier: MailCarrier): Promise<ItemOutcome[]> {
 	let sent: MessageOutcome[];
 	try {
 		sent = await dispatch(
 			composed.flatMap((entry) => ('request' in entry ? composeMessages(entry.request) : [])),
 			{
-				transport: carrier,
+				carrier,
 				pacer: new Pacer(settings.pacing, systemClock),
 				clock: systemClock,
 				// The ledger's keys are made of the attachments' digests.
-				loadAttachments: async (request) =>
-					loadAttachments(context, request, { withDigests: settings.skipAlreadySent }),
+				loadAttachments: async (request) => loadAttachments(context, request, { withDigests: settings.skipAlreadySent }),
 				ledger: settings.skipAlreadySent ? new SentLedger(context.getWorkflowStaticData('node')) : undefined,
 				includeEml: settings.includeEml,
 				maxRetries: settings.maxRetries,
@@ -168,38 +174,4 @@ async function send(
 	return composed.map((entry): ItemOutcome =>
 		'refused' in entry ? entry : { request: entry.request, messages: byItem.get(entry.request.itemIndex) ?? [] },
 	);
-}
-
-type Carrier = MailCarrier & { close(): void };
-
-/**
- * The SMTP transport from the credential, or the pickup folder; checked before anything is sent.
- * Comes with the scrubber that knows the credential's secrets.
- */
-async function openCarrier(
-	context: IExecuteFunctions,
-	settings: RunSettings,
-): Promise<{ carrier: Carrier; scrubber: SecretScrubber }> {
-	const { delivery } = settings;
-	if (delivery.kind === 'pickupDirectory') {
-		try {
-			await checkPickupDirectory(delivery.directory);
-		} catch (error) {
-			throw configurationError(context.getNode(), (error as Error).message);
-		}
-		return { carrier: pickupCarrier(delivery.directory), scrubber: new SecretScrubber() };
-	}
-	let smtpSettings;
-	try {
-		smtpSettings = readSmtpSettings(await context.getCredentials('payrollSmtpApi'));
-	} catch (error) {
-		throw error instanceof SmtpSettingsError
-			? configurationError(context.getNode(), `Payroll Mail SMTP credential: ${error.message}`)
-			: error;
-	}
-	const scrubber = credentialScrubber(smtpSettings);
-	const transcript = settings.smtpLog
-		? (line: string) => context.logger.info(`Payroll Mail SMTP ${scrubber.scrub(line)}`)
-		: undefined;
-	return { carrier: openSmtpTransport(smtpSettings, settings.tuning, transcript, scrubber), scrubber };
 }

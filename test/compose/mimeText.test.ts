@@ -5,16 +5,9 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
 
 import { composeContent, ContentError } from '../../nodes/PayrollMail/compose/mailContent';
-import {
-	bodyPart,
-	type BodyPart,
-	type Charset,
-	needs8BitMime,
-	RTF_FILENAME,
-	subjectHeader,
-	type TransferEncoding,
-	UnrepresentableCharacterError,
-} from '../../nodes/PayrollMail/compose/mimeText';
+import { bodyPart, type BodyPart, needs8BitMime, RTF_FILENAME, type TransferEncoding } from '../../nodes/PayrollMail/compose/mimeText/bodyPart';
+import { type Charset, UnrepresentableCharacterError } from '../../nodes/PayrollMail/compose/mimeText/charset';
+import { subjectHeader } from '../../nodes/PayrollMail/compose/mimeText/headerText';
 
 const CHARSETS: Charset[] = ['utf8', 'windows1252', 'iso88591', 'iso885915'];
 const MIME_NAME: Record<Charset, string> = {

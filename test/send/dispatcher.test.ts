@@ -5,7 +5,8 @@ import { systemClock, type Clock } from '../../nodes/PayrollMail/plan/clock';
 import { Pacer } from '../../nodes/PayrollMail/plan/pacer';
 import { dispatch, type DispatchDependencies } from '../../nodes/PayrollMail/send/dispatcher';
 import { readSmtpSettings } from '../../nodes/PayrollMail/transport/smtp/smtpSettings';
-import { DEFAULT_TUNING, openSmtpTransport } from '../../nodes/PayrollMail/transport/smtp/smtpTransport';
+import { defaultTuning } from '../../nodes/PayrollMail/input/runSettings';
+import { openSmtpTransport } from '../../nodes/PayrollMail/transport/smtp/smtpTransport';
 import { mailRequest } from '../support/mailRequest';
 import { TestSmtpServer } from '../support/testSmtpServer';
 
@@ -55,11 +56,11 @@ async function dispatchTo(
 			connection: 'plaintext',
 			authMethod: 'none',
 		}),
-		DEFAULT_TUNING,
+		defaultTuning(),
 	);
 	try {
 		return await dispatch(messages, {
-			transport,
+			carrier: transport,
 			pacer: new Pacer({ batchSize: 0, batchWaitMs: 0, mailDelayMs: 0 }, systemClock),
 			clock: systemClock,
 			loadAttachments,

@@ -1,32 +1,32 @@
+import { randomUUID } from 'node:crypto';
+
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
-import { SmtpFailure } from '../../nodes/PayrollMail/transport/smtp/smtpFailure';
+import { defaultTuning } from '../../nodes/PayrollMail/input/runSettings';
+import { DeliveryFailure, type SentInfo } from '../../nodes/PayrollMail/transport/mailCarrier';
 import { readSmtpSettings } from '../../nodes/PayrollMail/transport/smtp/smtpSettings';
-import {
-	DEFAULT_TUNING,
-	openSmtpTransport,
-	type SentInfo,
-	type TransportTuning,
-} from '../../nodes/PayrollMail/transport/smtp/smtpTransport';
+import { openSmtpTransport, type TransportTuning } from '../../nodes/PayrollMail/transport/smtp/smtpTransport';
 
-export type SendOutcome = { sent: SentInfo } | { failure: SmtpFailure };
+export type SendOutcome = { sent: SentInfo } | { failure: DeliveryFailure };
 
 /** Sends one small mail with a credential as n8n stores it, and says how it went. */
 export async function sendOne(
 	credential: ICredentialDataDecryptedObject,
 	tuning: Partial<TransportTuning> = {},
 ): Promise<SendOutcome> {
-	const transport = openSmtpTransport(readSmtpSettings(credential), { ...DEFAULT_TUNING, ...tuning });
+	const transport = openSmtpTransport(readSmtpSettings(credential), { ...defaultTuning(), ...tuning });
 	try {
 		const sent = await transport.send({
 			from: 'payroll@example.com',
 			to: 'anna.muster@example.com',
 			subject: 'Payslip',
 			text: 'Your payslip is attached.',
+			envelope: { from: 'payroll@example.com', to: ['anna.muster@example.com'] },
+			messageId: `<${randomUUID()}@example.com>`,
 		});
 		return { sent };
 	} catch (error) {
-		if (error instanceof SmtpFailure) return { failure: error };
+		if (error instanceof DeliveryFailure) return { failure: error };
 		throw error;
 	} finally {
 		transport.close();
@@ -38,7 +38,7 @@ export function expectSent(outcome: SendOutcome): SentInfo {
 	return outcome.sent;
 }
 
-export function expectFailure(outcome: SendOutcome): SmtpFailure {
+export function expectFailure(outcome: SendOutcome): DeliveryFailure {
 	if ('sent' in outcome) throw new Error(`expected a failure, but the mail was sent: ${outcome.sent.response}`);
 	return outcome.failure;
 }

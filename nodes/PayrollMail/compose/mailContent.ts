@@ -1,9 +1,17 @@
-import type Mail from 'nodemailer/lib/mailer';
-import type { MimeNodeHeaderMap } from 'nodemailer/lib/mime-node';
-
-import type { MailBody } from './mailRequest';
 import type { CustomHeader } from './customHeaders';
-import { bodyPart, needs8BitMime, subjectHeader, unstructuredHeader, type Charset, type TransferEncoding } from './mimeText';
+import { bodyPart, needs8BitMime, type BodyPart, type TransferEncoding } from './mimeText/bodyPart';
+import type { Charset } from './mimeText/charset';
+import { subjectHeader, unstructuredHeader } from './mimeText/headerText';
+
+/** The body parts of a mail, as the chosen email format asks for them. */
+export interface MailBody {
+	text?: string;
+	html?: string;
+	rtf?: string;
+}
+
+/** Header values already written (folded, encoded): nodemailer takes them `prepared`, as they are. */
+export type PreparedHeaders = Record<string, { prepared: true; value: string }>;
 
 /** How subject and body are written: the clerk's code page, transfer encoding and folding. */
 export interface TextFormat {
@@ -14,8 +22,9 @@ export interface TextFormat {
 
 /** Subject, the clerk's headers and body ready for nodemailer, encoded once per item, whatever the number of mails. */
 export interface MailContent {
-	headers: MimeNodeHeaderMap;
-	body: Pick<Mail.Options, 'text' | 'html' | 'alternatives'>;
+	headers: PreparedHeaders;
+	/** UTF-8 text and HTML as they are, or parts made here in the clerk's code page. */
+	body: { text?: string; html?: string; alternatives?: BodyPart[] };
 	/** 8-bit body: only a server that offers 8BITMIME may take it. */
 	needs8BitMime: boolean;
 }
@@ -40,7 +49,7 @@ export function composeContent(
 	customHeaders: CustomHeader[] = [],
 ): MailContent {
 	const { charset, transferEncoding, foldSubject } = format;
-	const headers: MimeNodeHeaderMap = { Subject: { prepared: true, value: subjectHeader(subject, charset, foldSubject) } };
+	const headers: PreparedHeaders = { Subject: { prepared: true, value: subjectHeader(subject, charset, foldSubject) } };
 	// Folded like the subject: a long value on one line would pass the 998 octets a line may have.
 	for (const { name, value } of customHeaders) {
 		headers[name] = { prepared: true, value: unstructuredHeader(name, value, charset, true, `Header "${name}"`) };

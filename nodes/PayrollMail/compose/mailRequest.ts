@@ -3,13 +3,6 @@ import type { MailContent } from './mailContent';
 
 export type RecipientMode = 'together' | 'separate';
 
-/** The body parts of a mail, as the chosen email format asks for them. */
-export interface MailBody {
-	text?: string;
-	html?: string;
-	rtf?: string;
-}
-
 /** What one input item asks to be mailed, with every parameter evaluated for that item. */
 export interface MailRequest {
 	itemIndex: number;

@@ -6,8 +6,8 @@ import type { Attachment } from './attachments';
 import type { OutgoingMessage } from './mailRequest';
 
 /**
- * The message as nodemailer takes it. The envelope is given explicitly: it is the only place
- * the archive copy appears, so no Bcc header can ever reach a recipient.
+ * The one module that speaks nodemailer's message language: the message as nodemailer takes it,
+ * without its envelope (the dispatcher decides who it goes to), and its bytes.
  */
 export function toNodemailerMessage(message: OutgoingMessage, messageId: string, attachments: Attachment[]): Mail.Options {
 	const { request } = message;
@@ -35,7 +35,6 @@ export function toNodemailerMessage(message: OutgoingMessage, messageId: string,
 			contentDisposition,
 		})),
 		headers,
-		envelope: { from: request.from.address, to: message.envelopeTo, use8BitMime: request.content.needs8BitMime || undefined },
 	};
 }
 

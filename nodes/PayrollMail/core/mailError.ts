@@ -20,14 +20,24 @@ export interface MailError {
 	stage: FailureStage;
 }
 
+/**
+ * The one way a `mail.error` is made. Permanent unless said otherwise: most problems do not go
+ * away by trying again.
+ */
+export function mailError(
+	stage: FailureStage,
+	code: string,
+	message: string,
+	details: { permanent?: boolean; responseCode?: number; command?: string } = {},
+): MailError {
+	const { permanent = true, responseCode, command } = details;
+	return { message, code, permanent, stage, ...(responseCode === undefined ? {} : { responseCode }), ...(command === undefined ? {} : { command }) };
+}
+
 /** A problem found before anything reached the server: it will not go away by itself. */
 export function refusalBeforeSending(stage: 'validation' | 'attachment', error: unknown): MailError {
-	return {
-		message: error instanceof Error ? error.message : String(error),
-		code: stage === 'validation' ? 'EVALIDATION' : 'EATTACHMENT',
-		permanent: true,
-		stage,
-	};
+	const message = error instanceof Error ? error.message : String(error);
+	return mailError(stage, stage === 'validation' ? 'EVALIDATION' : 'EATTACHMENT', message);
 }
 
 /**

@@ -3,7 +3,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { configurationError } from '../core/mailError';
 import type { PacingRules } from '../plan/pacer';
 import type { TransportTuning } from '../transport/smtp/smtpTransport';
-import { describedParameter, isExpression, numberRule } from './parameterRules';
+import { defaultOf, describedParameter, isExpression, numberRule, type RunWideParameter } from './parameters';
 
 /** What holds for the whole run, read once: the provider's limits and how to retry. */
 export interface RunSettings {
@@ -28,10 +28,10 @@ export interface RunSettings {
  * the bounds the editor enforces, stops the node before anything is sent, naming the parameter.
  */
 export function readRunSettings(context: IExecuteFunctions): RunSettings {
-	const read = (path: string) => runWideValue(context, path);
-	const number = (path: string) => checkedNumber(context, path, read(path));
+	const read = (path: RunWideParameter) => runWideValue(context, path);
+	const number = (path: RunWideParameter) => checkedNumber(context, path, read(path));
 	// The description's upper bounds keep every wait, retry backoff included, within a timer's reach.
-	const seconds = (path: string) => Math.round(number(path) * 1000);
+	const seconds = (path: RunWideParameter) => Math.round(number(path) * 1000);
 	return {
 		pacing: {
 			batchSize: number('batchSize'),
@@ -55,7 +55,7 @@ export function readRunSettings(context: IExecuteFunctions): RunSettings {
 	};
 }
 
-function readDelivery(context: IExecuteFunctions, read: (path: string) => unknown): RunSettings['delivery'] {
+function readDelivery(context: IExecuteFunctions, read: (path: RunWideParameter) => unknown): RunSettings['delivery'] {
 	if (read('delivery') !== 'pickupDirectory') return { kind: 'smtp' };
 	const directory = String(read('pickupDirectory') ?? '').trim();
 	if (!directory) {
@@ -64,11 +64,23 @@ function readDelivery(context: IExecuteFunctions, read: (path: string) => unknow
 	return { kind: 'pickupDirectory', directory };
 }
 
+/** How a connection is driven when no node parameter says otherwise (the credential test): the description's defaults. */
+export function defaultTuning(): TransportTuning {
+	const seconds = (path: RunWideParameter) => (defaultOf(path) as number) * 1000;
+	return {
+		parallelConnections: defaultOf('options.parallelConnections') as number,
+		mailsPerConnection: defaultOf('options.mailsPerConnection') as number,
+		connectionTimeoutMs: seconds('options.connectionTimeout'),
+		greetingTimeoutMs: seconds('options.greetingTimeout'),
+		socketTimeoutMs: seconds('options.socketTimeout'),
+	};
+}
+
 /**
  * The parameter's value for the first item; an expression is evaluated for every item and must
  * give the same value each time.
  */
-function runWideValue(context: IExecuteFunctions, path: string): unknown {
+function runWideValue(context: IExecuteFunctions, path: RunWideParameter): unknown {
 	const { displayName, default: fallback } = describedParameter(path);
 	const value = context.getNodeParameter(path, 0, fallback) as unknown;
 	if (!isExpression(context.getNode().parameters, path)) return value;

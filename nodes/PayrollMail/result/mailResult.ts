@@ -2,7 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import type { Mailbox } from '../compose/addresses';
 import type { MailRequest } from '../compose/mailRequest';
-import type { MessageOutcome } from '../send/dispatcher';
+import type { MessageOutcome } from '../send/delivery';
 import type { MailError } from '../core/mailError';
 
 export type MailStatus = 'sent' | 'partial' | 'failed' | 'skipped' | 'dryRun';

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 
 import type { IDataObject } from 'n8n-workflow';
 
+import { mailError, type MailError } from '../core/mailError';
+
 import type { Attachment } from '../compose/attachments';
 import type { OutgoingMessage } from '../compose/mailRequest';
 
@@ -84,6 +86,47 @@ export class SentLedger {
 		const keys = Object.keys(this.sent);
 		for (const old of keys.slice(0, Math.max(0, keys.length - LEDGER_LIMIT))) delete this.sent[old];
 	}
+}
+
+/**
+ * What to do with a mail the ledger knows: skip it when every recipient has it, otherwise refuse to
+ * send it again (someone would get it twice) and say so, so that nobody is counted as served who
+ * was not.
+ */
+export function verdictOnEarlierSend(identity: MailIdentity, earlier: EarlierSend): { skip: SentRecord } | { refuse: MailError } {
+	if ('legacySentAt' in earlier) {
+		return {
+			refuse: notSentAgain(
+				`an earlier version of this node noted the mail with ${identity.description} as sent on ${earlier.legacySentAt}, ` +
+					'without noting to whom. Check the archive copy; to send it anyway, run it with Skip Already Sent off',
+			),
+		};
+	}
+	const { record } = earlier;
+	const missing = identity.recipients.filter((recipient) => !record.accepted.includes(recipient));
+	if (missing.length === 0) return { skip: record };
+	return {
+		refuse: notSentAgain(
+			`an earlier execution sent this mail on ${record.sentAt} (${record.messageId}) to ${record.accepted.join(', ')}, ` +
+				`but not to ${missing.join(', ')}. Sending it again would give the others a second copy: ` +
+				'send it to the missing address in a run of its own',
+		),
+	};
+}
+
+/** The refusal of a mail an earlier item of the same run sends. */
+export function duplicateOf(identity: MailIdentity, itemIndex: number): MailError {
+	return mailError(
+		'validation',
+		'EDUPLICATE',
+		`Not sent: item ${itemIndex} makes the same mail (${identity.description}, to ${identity.recipients.join(', ')}) ` +
+			'and sends it; a mail goes out once. Give each mail its own Idempotency Key, e.g. ' +
+			'{{ $json.employeeId }}-{{ $json.period }}',
+	);
+}
+
+function notSentAgain(why: string): MailError {
+	return mailError('validation', 'EALREADYSENT', `Not sent again: ${why}`);
 }
 
 function sha256(value: unknown): string {

@@ -1,8 +1,6 @@
+import { defaultTuning } from '../../../nodes/PayrollMail/input/runSettings';
 import { readSmtpSettings } from '../../../nodes/PayrollMail/transport/smtp/smtpSettings';
-import {
-	DEFAULT_TUNING,
-	smtpTransportOptions,
-} from '../../../nodes/PayrollMail/transport/smtp/smtpTransport';
+import { smtpTransportOptions } from '../../../nodes/PayrollMail/transport/smtp/smtpTransport';
 import { ServerDialogue } from '../../../nodes/PayrollMail/transport/smtp/serverDialogue';
 import { makeTestCertificates, type TestCertificates } from '../../support/certificates';
 import { expectFailure, expectSent, sendOne } from '../../support/sendOne';
@@ -108,7 +106,7 @@ describe('port 0 and automatic TLS', () => {
 	const optionsFor = (connection: string, port = 0) =>
 		smtpTransportOptions(
 			readSmtpSettings({ host: 'smtp.example.com', port, connection, authMethod: 'none' }),
-			DEFAULT_TUNING,
+			defaultTuning(),
 			new ServerDialogue(),
 		);
 

@@ -1,27 +1,8 @@
 import type { NodemailerError } from 'nodemailer/lib/errors';
 
-import type { FailureStage, MailError } from '../../core/mailError';
-
-/** A recipient the server refused; a transient refusal (4xx) may be tried again. */
-export interface RecipientRefusal {
-	recipient: string;
-	response: string;
-	responseCode?: number;
-	transient: boolean;
-}
-
-/** A failure with a message a clerk can act on; `transient` ones may succeed on a later try. */
-export class SmtpFailure extends Error {
-	constructor(
-		readonly detail: MailError,
-		readonly transient: boolean,
-		/** For a refused envelope: each refused recipient. */
-		readonly refusals: RecipientRefusal[] = [],
-	) {
-		super(detail.message);
-		this.name = 'SmtpFailure';
-	}
-}
+import { outcomeUnknown } from '../../core/clerkMessages';
+import { mailError, type FailureStage } from '../../core/mailError';
+import { DeliveryFailure, type RecipientRefusal } from '../mailCarrier';
 
 export interface FailureContext {
 	/** The SASL mechanism the credential forces, if any. */
@@ -33,42 +14,25 @@ export interface FailureContext {
 }
 
 const CERTIFICATE_PROBLEM = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME|HOSTNAME_MISMATCH/;
-/** `mail.error.code` of a mail that may have been delivered: it is never sent again by itself. */
-export const OUTCOME_UNKNOWN = 'EOUTCOMEUNKNOWN';
-
 const CONNECTION_CODES = new Set(['ECONNECTION', 'ESOCKET', 'EDNS', 'ETIMEDOUT', 'EPROTOCOL']);
 
-export function classifySmtpError(error: unknown, context: FailureContext): SmtpFailure {
-	if (error instanceof SmtpFailure) return error;
+export function classifySmtpError(error: unknown, context: FailureContext): DeliveryFailure {
+	if (error instanceof DeliveryFailure) return error;
 	const err = (error ?? {}) as NodemailerError;
 	const code = err.code ?? 'EUNKNOWN';
 	const responseCode = err.responseCode;
 	const serverWords = (err.response ?? '').trim();
 	const base = {
-		code,
 		responseCode,
 		command: err.command,
 		permanent: err.permanent ?? (responseCode !== undefined && responseCode >= 500),
 	};
 	const failure = (stage: FailureStage, message: string, transient = false) =>
-		new SmtpFailure(
-			{ ...base, stage, message },
-			transient,
-			recipientRefusals(err.rejectedErrors),
-		);
+		new DeliveryFailure(mailError(stage, code, message, base), transient, recipientRefusals(err.rejectedErrors));
 
 	if (context.outcomeUnknown && CONNECTION_CODES.has(code)) {
-		return new SmtpFailure(
-			{
-				...base,
-				code: OUTCOME_UNKNOWN,
-				stage: 'data',
-				permanent: false,
-				message:
-					'The connection was lost after the whole mail was sent and before the server confirmed it: ' +
-					'it may or may not have been delivered. Check the archive copy (BCC) or ask the employee ' +
-					'before sending it again',
-			},
+		return new DeliveryFailure(
+			outcomeUnknown('The connection was lost after the whole mail was sent and before the server confirmed it', base),
 			false,
 		);
 	}

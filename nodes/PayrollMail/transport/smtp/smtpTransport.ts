@@ -7,9 +7,11 @@ import { ntlmAuthHandler } from './ntlmAuth';
 import { ServerDialogue, type TranscriptSink } from './serverDialogue';
 import { SecretScrubber } from '../../core/secretScrubber';
 import type { AuthMethod, SmtpSettings } from './smtpSettings';
-import { classifySmtpError, recipientRefusals, SmtpFailure, type RecipientRefusal } from './smtpFailure';
+import { mailError } from '../../core/mailError';
+import { DeliveryFailure, type MailCarrier, type WireEnvelope } from '../mailCarrier';
+import { classifySmtpError, recipientRefusals } from './smtpFailure';
 
-/** How the node drives the connection; the defaults suit a payroll run. */
+/** How the node drives the connection (the defaults are the node's parameters' own). */
 export interface TransportTuning {
 	/** Connections open at once, each sending one message at a time. */
 	parallelConnections: number;
@@ -21,14 +23,6 @@ export interface TransportTuning {
 	socketTimeoutMs: number;
 }
 
-export const DEFAULT_TUNING: TransportTuning = {
-	parallelConnections: 1,
-	// nodemailer's own default: some servers cap the messages of one session.
-	mailsPerConnection: 100,
-	connectionTimeoutMs: 30_000,
-	greetingTimeoutMs: 30_000,
-	socketTimeoutMs: 60_000,
-};
 
 const SASL_MECHANISM: Record<Exclude<AuthMethod, 'auto' | 'none'>, string> = {
 	plain: 'PLAIN',
@@ -38,20 +32,10 @@ const SASL_MECHANISM: Record<Exclude<AuthMethod, 'auto' | 'none'>, string> = {
 	xoauth2: 'XOAUTH2',
 };
 
-export interface SentInfo {
-	messageId: string;
-	accepted: string[];
-	/** Recipients the server refused while taking the message for the others. */
-	refusals: RecipientRefusal[];
-	response: string;
-}
-
 /** One pooled SMTP connection set, opened from the credential, used for a whole execution. */
-export interface SmtpTransport {
-	send(message: Mail.Options, signal?: AbortSignal): Promise<SentInfo>;
+export interface SmtpTransport extends MailCarrier {
 	/** Connects, negotiates TLS and logs in exactly as a send would, then hangs up. */
 	verify(): Promise<void>;
-	close(): void;
 }
 
 /** The SASL mechanism forced by the credential, undefined when the server may choose. */
@@ -133,7 +117,7 @@ function authOptions(settings: SmtpSettings): Partial<SMTPPool.Options> {
 /** Opens the pooled transport; `transcript` receives the SMTP conversation as it is. */
 export function openSmtpTransport(
 	settings: SmtpSettings,
-	tuning: TransportTuning = DEFAULT_TUNING,
+	tuning: TransportTuning,
 	transcript?: TranscriptSink,
 	/** Learns each access token obtained during the run, so that it is scrubbed like the others. */
 	scrubber?: SecretScrubber,
@@ -150,19 +134,19 @@ export function openSmtpTransport(
 
 	// nodemailer sends an 8-bit body to a 7-bit server and a UTF-8 address to a server without
 	// SMTPUTF8 all the same: the one would be mangled on the way, the other misdelivered.
-	const requireExtension = async (extension: string, refusal: () => SmtpFailure) => {
+	const requireExtension = async (extension: string, refusal: () => DeliveryFailure) => {
 		if (dialogue.offersExtension(extension) === undefined) await transporter.verify();
 		if (!dialogue.offersExtension(extension)) throw refusal();
 	};
 
 	return {
-		async send(message, signal) {
+		async send(mail, signal) {
 			try {
-				const envelope = message.envelope as WireEnvelope | undefined;
-				if (envelope?.use8BitMime) await requireExtension('8BITMIME', no8BitMime);
-				const international = envelope ? [envelope.from, ...envelope.to].filter((address) => /[\u0080-\uffff]/.test(address)) : [];
+				const { envelope } = mail;
+				if (envelope.use8BitMime) await requireExtension('8BITMIME', no8BitMime);
+				const international = [envelope.from, ...envelope.to].filter((address) => /[\u0080-\uffff]/.test(address));
 				if (international.length) await requireExtension('SMTPUTF8', () => noSmtpUtf8(international));
-				const info = await transporter.sendMail({ ...message, ...(envelope && { envelope: asMailboxes(envelope) }), signal });
+				const info = await transporter.sendMail({ ...mail, envelope: asMailboxes(envelope), signal });
 				return {
 					messageId: info.messageId,
 					accepted: info.accepted.map(String),
@@ -186,40 +170,27 @@ export function openSmtpTransport(
 	};
 }
 
-/** The envelope as the dispatcher gives it: bare addresses, already checked. */
-interface WireEnvelope {
-	from: string;
-	to: string[];
-	use8BitMime?: boolean;
-}
-
 /** Address objects, which nodemailer takes as they are instead of parsing the text again. */
 function asMailboxes(envelope: WireEnvelope): Mail.Envelope & { use8BitMime?: boolean } {
 	return { ...envelope, from: { name: '', address: envelope.from }, to: envelope.to.map((address) => ({ name: '', address })) };
 }
 
-function no8BitMime(): SmtpFailure {
-	return new SmtpFailure(
-		{
-			message: 'The server does not offer 8BITMIME, so it cannot take an 8bit body: choose another Transfer Encoding',
-			code: 'E8BITMIME',
-			permanent: true,
-			stage: 'data',
-		},
+function no8BitMime(): DeliveryFailure {
+	return new DeliveryFailure(
+		mailError('data', 'E8BITMIME', 'The server does not offer 8BITMIME, so it cannot take an 8bit body: choose another Transfer Encoding'),
 		false,
 	);
 }
 
-function noSmtpUtf8(addresses: string[]): SmtpFailure {
-	return new SmtpFailure(
-		{
-			message:
-				`The server does not offer SMTPUTF8, so it cannot take ${addresses.map((address) => `"${address}"`).join(', ')} ` +
-				'(characters beyond ASCII before the @). Ask the employee for an address without them, or your provider for SMTPUTF8',
-			code: 'ESMTPUTF8',
-			permanent: true,
-			stage: 'envelope',
-		},
+function noSmtpUtf8(addresses: string[]): DeliveryFailure {
+	const quoted = addresses.map((address) => `"${address}"`).join(', ');
+	return new DeliveryFailure(
+		mailError(
+			'envelope',
+			'ESMTPUTF8',
+			`The server does not offer SMTPUTF8, so it cannot take ${quoted} (characters beyond ASCII before the @). ` +
+				'Ask the employee for an address without them, or your provider for SMTPUTF8',
+		),
 		false,
 	);
 }

@@ -2,6 +2,58 @@ import type { INodeParameters, INodeProperties } from 'n8n-workflow';
 
 import { payrollMailProperties } from '../PayrollMail.description';
 
+/**
+ * The node's parameters by when they are read. Run-wide ones hold for the whole run (an
+ * expression must give the same value for every item); per-item ones are evaluated for each
+ * employee. Every parameter of the description is in exactly one list (a test checks it).
+ */
+export const RUN_WIDE_PARAMETERS = [
+	'delivery',
+	'pickupDirectory',
+	'batchSize',
+	'batchWait',
+	'mailDelay',
+	'options.dryRun',
+	'options.skipAlreadySent',
+	'options.includeEml',
+	'options.maxRetries',
+	'options.retryWait',
+	'options.parallelConnections',
+	'options.mailsPerConnection',
+	'options.connectionTimeout',
+	'options.greetingTimeout',
+	'options.socketTimeout',
+	'options.smtpLog',
+] as const;
+
+export const PER_ITEM_PARAMETERS = [
+	'fromEmail',
+	'toEmail',
+	'subject',
+	'emailFormat',
+	'text',
+	'html',
+	'rtf',
+	'attachments',
+	'recipientMode',
+	'bccEmail',
+	'options.ccEmail',
+	'options.replyTo',
+	'options.testRecipient',
+	'options.idempotencyKey',
+	'options.inlineImages',
+	'options.pdfPassword',
+	'options.charset',
+	'options.transferEncoding',
+	'options.foldSubject',
+	'options.headers',
+	'options.readReceipt',
+	'options.autoSubmitted',
+] as const;
+
+export type RunWideParameter = (typeof RUN_WIDE_PARAMETERS)[number];
+export type PerItemParameter = (typeof PER_ITEM_PARAMETERS)[number];
+
 /** A number parameter as the editor enforces it: the same bounds hold when an expression sets it. */
 export interface NumberRule {
 	label: string;
@@ -21,6 +73,11 @@ export function describedParameter(path: string): INodeProperties {
 	const described = option === undefined ? parameter : (parameter?.options as INodeProperties[] | undefined)?.find((entry) => entry.name === option);
 	if (!described) throw new Error(`No parameter "${path}" in the node's description`);
 	return described;
+}
+
+/** The parameter's default, as the description gives it: the one place defaults live. */
+export function defaultOf(path: RunWideParameter | PerItemParameter): unknown {
+	return describedParameter(path).default;
 }
 
 export function numberRule(path: string): NumberRule {

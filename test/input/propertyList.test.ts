@@ -1,4 +1,4 @@
-import { parsePropertyList, PropertyListError } from '../../nodes/PayrollMail/compose/attachments';
+import { parsePropertyList, PropertyListError } from '../../nodes/PayrollMail/input/propertyList';
 
 function errorOf(text: string): PropertyListError {
 	try {

@@ -1,0 +1,24 @@
+import type { SecretScrubber } from '../core/secretScrubber';
+import type { MailCarrier } from './mailCarrier';
+import { pickupCarrier } from './pickup/pickupCarrier';
+import { checkPickupDirectory } from './pickup/pickupDirectory';
+import type { TranscriptSink } from './smtp/serverDialogue';
+import type { SmtpSettings } from './smtp/smtpSettings';
+import { openSmtpTransport, type TransportTuning } from './smtp/smtpTransport';
+
+/** Where the mails go, as the node's parameters and credential say. */
+export type CarrierChoice =
+	| { kind: 'pickupDirectory'; directory: string }
+	| { kind: 'smtp'; settings: SmtpSettings; tuning: TransportTuning; transcript?: TranscriptSink; scrubber?: SecretScrubber };
+
+/**
+ * Opens the carrier for a run. The pickup folder is checked first (throws PickupDirectoryError);
+ * the SMTP transport connects lazily, with the first mail.
+ */
+export async function openCarrier(choice: CarrierChoice): Promise<MailCarrier> {
+	if (choice.kind === 'pickupDirectory') {
+		await checkPickupDirectory(choice.directory);
+		return pickupCarrier(choice.directory);
+	}
+	return openSmtpTransport(choice.settings, choice.tuning, choice.transcript, choice.scrubber);
+}
