@@ -4,7 +4,8 @@ import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
 
-import { composeContent, ContentError } from '../../nodes/PayrollMail/compose/mailContent';
+import { ContentError } from '../../nodes/PayrollMail/compose/contentError';
+import { composeContent } from '../../nodes/PayrollMail/compose/mailContent';
 import { bodyPart, type BodyPart, needs8BitMime, RTF_FILENAME, type TransferEncoding } from '../../nodes/PayrollMail/compose/mimeText/bodyPart';
 import { type Charset, UnrepresentableCharacterError } from '../../nodes/PayrollMail/compose/mimeText/charset';
 import { subjectHeader } from '../../nodes/PayrollMail/compose/mimeText/headerText';

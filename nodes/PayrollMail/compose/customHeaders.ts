@@ -1,14 +1,9 @@
+import { ContentError } from './contentError';
+
 /** A header the clerk added to every mail, e.g. X-Payroll-Period: 2026-11. */
 export interface CustomHeader {
 	name: string;
 	value: string;
-}
-
-export class HeaderError extends Error {
-	constructor(message: string) {
-		super(message);
-		this.name = 'HeaderError';
-	}
 }
 
 // RFC 5322 field names: printable ASCII without the colon.
@@ -24,13 +19,13 @@ export function checkCustomHeaders(headers: CustomHeader[]): CustomHeader[] {
 	return headers.map(({ name, value }) => {
 		const trimmed = name.trim();
 		if (!FIELD_NAME.test(trimmed)) {
-			throw new HeaderError(`Header name "${trimmed}" is not allowed: use letters, digits and dashes, e.g. X-Payroll-Period`);
+			throw new ContentError(`Header name "${trimmed}" is not allowed: use letters, digits and dashes, e.g. X-Payroll-Period`);
 		}
 		if (OWN_HEADERS.has(trimmed.toLowerCase())) {
-			throw new HeaderError(`Header "${trimmed}" is set by the node itself and cannot be added`);
+			throw new ContentError(`Header "${trimmed}" is set by the node itself and cannot be added`);
 		}
 		if (/[\r\n]/.test(value)) {
-			throw new HeaderError(`Header "${trimmed}": the value contains a line break, which is not allowed in a header`);
+			throw new ContentError(`Header "${trimmed}": the value contains a line break, which is not allowed in a header`);
 		}
 		return { name: trimmed, value };
 	});

@@ -1,3 +1,4 @@
+import { ContentError } from './contentError';
 import type { CustomHeader } from './customHeaders';
 import { bodyPart, needs8BitMime, type BodyPart, type TransferEncoding } from './mimeText/bodyPart';
 import type { Charset } from './mimeText/charset';
@@ -27,13 +28,6 @@ export interface MailContent {
 	body: { text?: string; html?: string; alternatives?: BodyPart[] };
 	/** 8-bit body: only a server that offers 8BITMIME may take it. */
 	needs8BitMime: boolean;
-}
-
-export class ContentError extends Error {
-	constructor(message: string) {
-		super(message);
-		this.name = 'ContentError';
-	}
 }
 
 /**

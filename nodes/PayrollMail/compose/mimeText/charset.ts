@@ -1,5 +1,7 @@
 import iconv from 'iconv-lite';
 
+import { ContentError } from '../contentError';
+
 /** The code pages a clerk can choose for subject and body (Divalto: "Code page du corps du message"). */
 export type Charset = 'utf8' | 'windows1252' | 'iso88591' | 'iso885915';
 
@@ -42,7 +44,7 @@ function unrepresentableMessage(field: string, character: string, charset: Chars
 }
 
 /** A character the chosen charset does not have. Never replaced by "?" or dropped: the clerk decides. */
-export class UnrepresentableCharacterError extends Error {
+export class UnrepresentableCharacterError extends ContentError {
 	constructor(
 		readonly field: string,
 		readonly character: string,
