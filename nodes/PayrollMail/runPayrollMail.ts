@@ -7,6 +7,7 @@ import { configurationError, mailError, refusalBeforeSending, type MailError } f
 import { SecretScrubber } from './core/secretScrubber';
 import { loadAttachments } from './input/binaryFiles';
 import { readSmtpCredential } from './input/credential';
+import { openLedger } from './input/ledger';
 import { PropertyListError } from './input/propertyList';
 import { readMailRequest } from './input/readMailRequest';
 import { readRunSettings, type RunSettings } from './input/runSettings';
@@ -17,7 +18,6 @@ import { buildMailResult, type ItemOutcome, type MailResult } from './result/mai
 import { routeItems } from './result/outputs';
 import type { MessageOutcome } from './send/delivery';
 import { dispatch } from './send/dispatcher';
-import { SentLedger } from './send/sentLedger';
 import type { MailCarrier } from './transport/mailCarrier';
 import { openCarrier } from './transport/openCarrier';
 import { credentialScrubber } from './transport/smtp/smtpTransport';
@@ -154,7 +154,8 @@ async function send(context: IExecuteFunctions, composed: Composed[], settings: 
 				clock: systemClock,
 				// The ledger's keys are made of the attachments' digests.
 				loadAttachments: async (request) => loadAttachments(context, request, { withDigests: settings.skipAlreadySent }),
-				ledger: settings.skipAlreadySent ? new SentLedger(context.getWorkflowStaticData('node')) : undefined,
+				ledger: settings.skipAlreadySent ? openLedger(context) : undefined,
+				execution: context.getExecutionId(),
 				includeEml: settings.includeEml,
 				maxRetries: settings.maxRetries,
 				retryWaitMs: settings.retryWaitMs,

@@ -24,6 +24,7 @@ import type {
 } from 'n8n-workflow';
 
 import { Container } from './container';
+import { DeduplicationStoreDouble, useDeduplicationStore } from './deduplicationStore';
 import { HarnessCredentialsHelper, type HarnessCredentials } from './credentials';
 import { HarnessNodeTypes, latestVersion, loadPackage, TEST_PACKAGE } from './nodeTypes';
 import { employeesSource, manualTrigger, noOp, type HarnessItem } from './testNodes';
@@ -63,8 +64,13 @@ export interface RunWorkflowOptions {
 	binaryMode?: BinaryMode;
 	/** Aborting it stops the execution as n8n's "Stop" button does. */
 	signal?: AbortSignal;
-	/** The workflow's static data; pass the same object again to play a later execution. */
+	/**
+	 * The workflow's static data; pass the same object again to play a later execution. The
+	 * deduplication store (n8n's database, for Skip Already Sent) goes with it, unless given.
+	 */
 	staticData?: IDataObject;
+	/** The store behind n8n's deduplication helpers, e.g. to carry over what a crash left. */
+	deduplicationStore?: DeduplicationStoreDouble;
 	/** Called as the engine starts each node, e.g. to abort once the node under test is running. */
 	onNodeStarted?: (nodeName: string) => void;
 	/** Called as soon as a node has returned. */
@@ -87,6 +93,16 @@ export interface RunWorkflowResult {
 }
 
 let executionCount = 0;
+
+/** Each workflow's database, as far as the deduplication store goes: one per static data object. */
+const storesByWorkflow = new WeakMap<IDataObject, DeduplicationStoreDouble>();
+
+function storeFor(staticData: IDataObject | undefined): DeduplicationStoreDouble {
+	if (!staticData) return new DeduplicationStoreDouble();
+	const store = storesByWorkflow.get(staticData) ?? new DeduplicationStoreDouble();
+	storesByWorkflow.set(staticData, store);
+	return store;
+}
 
 /** The bytes of a binary on an output item, from whichever binary-data mode stored them. */
 export async function binaryBytes(binary: IBinaryData): Promise<Buffer> {
@@ -199,6 +215,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunWorkf
 		onNodeFinished,
 	} = options;
 	await useBinaryMode(binaryMode);
+	await useDeduplicationStore(options.deduplicationStore ?? storeFor(options.staticData));
 
 	const loader = await loadPackage(packageDir);
 	const nodeTypes = new HarnessNodeTypes(loader, {

@@ -10,6 +10,7 @@ import type {
 } from 'n8n-workflow';
 
 import { runWorkflow, type BinaryMode, type HarnessItem, type RunWorkflowResult } from '../harness';
+import type { DeduplicationStoreDouble } from '../harness/deduplicationStore';
 import type { TestSmtpServer } from '../support/testSmtpServer';
 
 export const PACKAGE_DIR = join(__dirname, '..', '..');
@@ -96,6 +97,7 @@ export interface PayrollRunOptions {
 	signal?: AbortSignal;
 	onNodeStarted?: (nodeName: string) => void;
 	staticData?: IDataObject;
+	deduplicationStore?: DeduplicationStoreDouble;
 }
 
 /** Runs trigger → employees → Payroll Mail → Sent/Failed through n8n's engine. */
@@ -113,6 +115,7 @@ export async function runPayrollMail(options: PayrollRunOptions): Promise<RunWor
 		signal: options.signal,
 		onNodeStarted: options.onNodeStarted,
 		staticData: options.staticData,
+		deduplicationStore: options.deduplicationStore,
 	});
 }
 

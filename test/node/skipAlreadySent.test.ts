@@ -35,12 +35,8 @@ describe('Skip Already Sent: a mail is its key together with its recipients', ()
 		const second = await runPayrollMail({ server, items, parameters, staticData });
 		expect(server.messages).toHaveLength(4);
 		expect(statuses(second.outputs)).toEqual([['skipped', 'skipped', 'skipped', 'skipped'], []]);
-		second.outputs[0].forEach((item, index) => {
-			const earlier = mailOf(first.outputs[0][index]);
-			// Each item is told of its own mail: its own time and Message-ID, not the first employee's.
-			expect(mailOf(item)).toMatchObject({ status: 'skipped', sentAt: earlier.sentAt, messageId: earlier.messageId, attempts: 0 });
-		});
-		expect(new Set(second.outputs[0].map((item) => mailOf(item).messageId)).size).toBe(4);
+		// Nobody is told another employee's mail was theirs: no borrowed time or Message-ID.
+		for (const item of second.outputs[0]) expect(mailOf(item)).toMatchObject({ status: 'skipped', sentAt: null, messageId: null, attempts: 0 });
 	});
 
 	it('two items of one run that make the same mail: the first sends it, the second fails naming it', async () => {
@@ -93,7 +89,7 @@ describe('Skip Already Sent: a mail is its key together with its recipients', ()
 		expect(mailOf(second.outputs[0].concat(second.outputs[1])[0]).error).toMatchObject({
 			code: 'EALREADYSENT',
 			message: expect.stringMatching(
-				/^Not sent again: an earlier execution sent this mail on .* to employee1@example\.com, but not to gone@example\.com\. Sending it again would give the others a second copy/,
+				/^Not sent again: an earlier execution sent this mail to some of its recipients only\. Sending it again would give the others a second copy/,
 			),
 		});
 		expect(server.messages).toHaveLength(1);

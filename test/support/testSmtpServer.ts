@@ -43,6 +43,12 @@ export interface TestServerOptions {
 	authFailureText?: (auth: SMTPServerAuthentication) => string;
 	/** The text of the 250 that accepts a message, e.g. one that echoes the login. */
 	acceptedText?: (user: string | undefined) => string;
+	/**
+	 * Called at the points of a message's way where a crash is interesting, with the message's
+	 * number (from 1, over all sessions): its MAIL FROM, the first bytes of its DATA, all of it
+	 * read (before the reply), and right after the 250.
+	 */
+	onMessageEvent?: (event: 'mailFrom' | 'dataStarted' | 'dataComplete' | 'accepted', message: number) => void;
 }
 
 /**
@@ -106,6 +112,7 @@ export class TestSmtpServer {
 		const messages: ReceivedMessage[] = [];
 		let connectionCount = 0;
 		let dataCount = 0;
+		let mailFromTotal = 0;
 		// Greetings withheld from connections; close() lets them go so the server can end.
 		const withheld: Array<() => void> = [];
 		// Replies held back (replyDelayMs), by session: dropped when the client hangs up or the server
@@ -174,6 +181,7 @@ export class TestSmtpServer {
 				const entry = record(session);
 				entry.mailFromCount += 1;
 				entry.secure = session.secure;
+				options.onMessageEvent?.('mailFrom', ++mailFromTotal);
 				callback();
 			},
 			onRcptTo(address, _session, callback) {
@@ -185,6 +193,7 @@ export class TestSmtpServer {
 				const fault = options.dataFault?.(dataNumber);
 				const chunks: Buffer[] = [];
 				stream.on('data', (chunk: Buffer) => {
+					if (chunks.length === 0) options.onMessageEvent?.('dataStarted', dataNumber);
 					chunks.push(chunk);
 					if (fault === 'duringData') hangUp(session.id);
 				});
@@ -202,9 +211,13 @@ export class TestSmtpServer {
 						secure: session.secure,
 						user: session.user as string | undefined,
 					});
+					options.onMessageEvent?.('dataComplete', dataNumber);
 					if (fault === 'beforeReply') return hangUp(session.id);
 					const delayMs = options.replyDelayMs?.(dataNumber) ?? 0;
-					const accepted = () => callback(null, options.acceptedText?.(session.user as string | undefined));
+					const accepted = () => {
+						callback(null, options.acceptedText?.(session.user as string | undefined));
+						options.onMessageEvent?.('accepted', dataNumber);
+					};
 					if (delayMs <= 0) return accepted();
 					const held = setTimeout(() => {
 						heldReplies.delete(held);

@@ -30,6 +30,8 @@ export interface MailRequest {
 	pdfPassword?: string;
 	/** The clerk's key for "already sent" (skipAlreadySent); a default is made when empty. */
 	idempotencyKey?: string;
+	/** Skip Already Sent: a mail claimed earlier and never confirmed is sent again (the clerk checked it). */
+	resendUnconfirmed: boolean;
 }
 
 /** One message to hand to the server; an item in `separate` mode makes several. */

@@ -152,6 +152,14 @@ export const optionsCollection: INodeProperties = {
 			placeholder: 'hr@example.com',
 		},
 		{
+			displayName: 'Resend Unconfirmed Mails',
+			name: 'resendUnconfirmed',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to send again, with Skip Already Sent, a mail an earlier run claimed but never confirmed (n8n stopped while it was on its way). Turn it on only for the employees whose archive copy shows the mail is missing, e.g. with an expression.',
+		},
+		{
 			displayName: 'Retries',
 			name: 'maxRetries',
 			type: 'number',
@@ -180,7 +188,7 @@ export const optionsCollection: INodeProperties = {
 			name: 'skipAlreadySent',
 			type: 'boolean',
 			default: false,
-			description: 'Whether to skip mails an earlier execution of this workflow already sent, so that running the same month again sends nothing twice',
+			description: 'Whether to skip mails an earlier execution of this workflow already sent, so that running the same month again sends nothing twice. Kept in n8n\'s database as the run goes.',
 		},
 		{
 			displayName: 'Test Recipient',

@@ -41,6 +41,7 @@ export const PER_ITEM_PARAMETERS = [
 	'options.replyTo',
 	'options.testRecipient',
 	'options.idempotencyKey',
+	'options.resendUnconfirmed',
 	'options.inlineImages',
 	'options.pdfPassword',
 	'options.charset',

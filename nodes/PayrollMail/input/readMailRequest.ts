@@ -53,6 +53,7 @@ export function readMailRequest(context: IExecuteFunctions, itemIndex: number): 
 		autoSubmitted: value('options.autoSubmitted') !== false,
 		pdfPassword: text('options.pdfPassword') || undefined,
 		idempotencyKey: trimmed('options.idempotencyKey') || undefined,
+		resendUnconfirmed: value('options.resendUnconfirmed') === true,
 	};
 }
 

@@ -15,6 +15,8 @@ export interface SendSlot {
 	batch: number;
 	startedAt: number;
 	release(): void;
+	/** Gives the slot back unused (the mail turned out to need no sending): it counts for nothing. */
+	returnUnused(): void;
 }
 
 /**
@@ -66,18 +68,17 @@ export class Pacer {
 		this.sendsInBatch += 1;
 		this.inFlight += 1;
 		const startedAt = this.clock.now();
+		const batch = this.batch;
 		let released = false;
-		return {
-			batch: this.batch,
-			startedAt,
-			release: () => {
-				if (released) return;
-				released = true;
-				this.inFlight -= 1;
-				this.lastEndAt = this.clock.now();
-				if (this.inFlight === 0) this.drained?.();
-			},
+		const free = (used: boolean) => {
+			if (released) return;
+			released = true;
+			this.inFlight -= 1;
+			if (used) this.lastEndAt = this.clock.now();
+			else if (this.batch === batch) this.sendsInBatch -= 1;
+			if (this.inFlight === 0) this.drained?.();
 		};
+		return { batch, startedAt, release: () => free(true), returnUnused: () => free(false) };
 	}
 
 	private async waitUntil(time: number, signal?: AbortSignal): Promise<void> {

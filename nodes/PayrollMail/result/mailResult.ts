@@ -28,6 +28,10 @@ export interface MailResult extends IDataObject {
 	error?: IDataObject;
 	/** Include EML only: the mail went out, but n8n could not store its copy (e.g. a full disk). */
 	emlError?: string;
+	/** Skip Already Sent only: the mail went out, but its record could not be written. */
+	ledgerError?: string;
+	/** Skipped: what is known of the earlier mail. */
+	note?: string;
 	/** One entry per message, when the item made several (one mail per address). */
 	messages?: IDataObject[];
 }
@@ -82,6 +86,7 @@ export function buildMailResult(outcome: ItemOutcome): MailResult {
 	const accepted = messages.flatMap((message) => message.accepted);
 	const rejected = messages.flatMap((message) => message.rejected.map((refusal) => refusal.recipient));
 	const failed = messages.find((message) => message.error);
+	const ledgerError = messages.find((message) => message.ledgerError)?.ledgerError;
 	return {
 		...base,
 		status: itemStatus(messages),
@@ -93,13 +98,15 @@ export function buildMailResult(outcome: ItemOutcome): MailResult {
 		attempts: Math.max(...messages.map((message) => message.attempts)),
 		sentAt: messages.find((message) => message.sentAt)?.sentAt ?? null,
 		...(failed?.error ? { error: { ...failed.error } } : {}),
+		...(ledgerError ? { ledgerError } : {}),
+		...(first.note && messages.every((message) => message.state === 'skipped') ? { note: first.note } : {}),
 		...(messages.length > 1 ? { messages: messages.map(messageSummary) } : {}),
 	};
 }
 
 /** The Message-ID the mail went out with: in this run, or in the earlier one a skipped mail was sent in. */
 function carriedMessageId(message: MessageOutcome): string | null {
-	return message.attempts || message.state === 'skipped' ? message.messageId : null;
+	return (message.attempts || message.state === 'skipped') && message.messageId ? message.messageId : null;
 }
 
 function itemStatus(messages: MessageOutcome[]): MailStatus {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { OutgoingMessage } from '../compose/mailRequest';
 import { mailError, type MailError } from '../core/mailError';
 import type { DeliveryFailure, RecipientRefusal, SentInfo } from '../transport/mailCarrier';
-import type { MailIdentity, SentLedger, SentRecord } from './sentLedger';
+import type { SentRecord } from './ledger/mailLedger';
 
 export type MessageState = 'sent' | 'partial' | 'failed' | 'skipped';
 
@@ -23,6 +23,10 @@ export interface MessageOutcome {
 	sentAt?: string;
 	/** The message as it was sent, with the Include EML option. */
 	eml?: Buffer;
+	/** Sent, but the Skip Already Sent record of it could not be written. */
+	ledgerError?: string;
+	/** Skipped: what the clerk should know about the earlier mail. */
+	note?: string;
 }
 
 /**
@@ -72,13 +76,10 @@ export class Delivery {
 
 	/** An earlier run sent this very mail to every one of its recipients: nothing goes out. */
 	skipped({ sentAt, messageId }: SentRecord): MessageOutcome {
-		return { message: this.message, state: 'skipped', messageId, accepted: [], rejected: [], attempts: 0, sentAt };
-	}
-
-	/** Records in the ledger who of the mail's recipients has it so far. */
-	noteIn(ledger: SentLedger, identity: MailIdentity): void {
-		const accepted = identity.recipients.filter((recipient) => this.acceptedBy.includes(recipient));
-		if (accepted.length) ledger.record(identity, { sentAt: this.sentAt!, messageId: this.messageId, accepted });
+		const note = sentAt
+			? 'Sent by an earlier execution'
+			: 'Sent by an earlier execution; n8n\'s own store keeps no time or Message-ID of it';
+		return { message: this.message, state: 'skipped', messageId: messageId ?? '', accepted: [], rejected: [], attempts: 0, sentAt, note };
 	}
 
 	/** The outcome; recipients still pending count as refused, for the last reason known. */

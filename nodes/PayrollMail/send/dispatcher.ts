@@ -1,7 +1,7 @@
 import type { Attachment } from '../compose/attachments';
 import type { MailRequest, OutgoingMessage } from '../compose/mailRequest';
 import { composeRaw, toNodemailerMessage } from '../compose/mimeComposer';
-import { CANCELLED_BEFORE_SENDING, outcomeUnknown } from '../core/clerkMessages';
+import { CANCELLED_BEFORE_SENDING, OUTCOME_UNKNOWN, outcomeUnknown } from '../core/clerkMessages';
 import { mailError, refusalBeforeSending, type MailError } from '../core/mailError';
 import type { Clock } from '../plan/clock';
 import type { Pacer, SendSlot } from '../plan/pacer';
@@ -9,7 +9,9 @@ import { DeliveryFailure, type MailCarrier, type WireMail } from '../transport/m
 import { AttachmentCache } from './attachmentCache';
 import { afterGrace, CANCEL_GRACE_MS, type GraceSignal } from './cancelGrace';
 import { Delivery, type MessageOutcome } from './delivery';
-import { duplicateOf, mailIdentity, verdictOnEarlierSend, type EarlierSend, type MailIdentity, type SentLedger } from './sentLedger';
+import type { MailLedger } from './ledger/mailLedger';
+import { mailIdentity, type MailIdentity } from './ledger/mailIdentity';
+import { duplicateOf, refusalFor } from './ledger/verdicts';
 
 export interface DispatchDependencies {
 	carrier: MailCarrier;
@@ -17,8 +19,10 @@ export interface DispatchDependencies {
 	clock: Clock;
 	/** Reads an item's attachments; called once per item, however many messages it makes. */
 	loadAttachments(request: MailRequest): Promise<Attachment[]>;
-	/** With skipAlreadySent: the mails earlier runs sent. */
-	ledger?: SentLedger;
+	/** With Skip Already Sent: the durable record of every mail, claimed before it goes out. */
+	ledger?: MailLedger;
+	/** This execution's ID, for the claims it makes. */
+	execution?: string;
 	/** Keep each message's bytes for the output (Include EML). */
 	includeEml: boolean;
 	maxRetries: number;
@@ -38,8 +42,8 @@ export async function dispatch(messages: OutgoingMessage[], deps: DispatchDepend
 	return new DispatchRun(messages, deps).start();
 }
 
-/** A message's first turn: a slot to send in, or the reason it does not go out. */
-type FirstTurn = { slot: Promise<SendSlot> } | { duplicateOf: number } | { earlier: EarlierSend };
+/** A message's first turn: a slot to send in, or the item of this run that sends the same mail. */
+type FirstTurn = { slot: Promise<SendSlot> } | { duplicateOf: number };
 
 class DispatchRun {
 	private readonly outcomes: MessageOutcome[] = [];
@@ -109,8 +113,8 @@ class DispatchRun {
 	 * Messages take their first turn in input order, whichever connection is faster at reading
 	 * their attachments: each waits until the message before it has taken its turn, or has let it
 	 * pass (failed, skipped) without taking it. In its turn a message's identity is checked against
-	 * this run and the ledger, so of two items making the same mail the earlier one sends it, and
-	 * it asks the pacer for its first slot.
+	 * this run's, so of two items making the same mail the earlier one sends it, and it asks the
+	 * pacer for its first slot.
 	 */
 	private takeTurn(message: OutgoingMessage): { first(identity?: MailIdentity): Promise<FirstTurn>; pass(): void } {
 		const previous = this.lastTurn;
@@ -120,14 +124,9 @@ class DispatchRun {
 			first: async (identity) => {
 				await previous;
 				try {
-					if (identity) {
-						// This run's own mails first: the ledger holds them too once accepted.
-						const sender = this.senders.get(identity.key);
-						if (sender !== undefined) return { duplicateOf: sender };
-						this.senders.set(identity.key, message.request.itemIndex);
-						const earlier = this.deps.ledger?.earlierSend(identity);
-						if (earlier) return { earlier };
-					}
+					const sender = identity && this.senders.get(identity.key);
+					if (sender !== undefined) return { duplicateOf: sender };
+					if (identity) this.senders.set(identity.key, message.request.itemIndex);
 					return { slot: this.deps.pacer.acquire(this.deps.signal) };
 				} finally {
 					pass();
@@ -151,19 +150,34 @@ class DispatchRun {
 		const identity = ledger && mailIdentity(delivery.message, attachments);
 		const mail = await this.wireMail(delivery, attachments);
 
-		for (let attempt = 1; ; attempt++) {
-			let slot;
-			try {
-				const first = attempt === 1 ? await firstTurn(identity) : undefined;
-				if (first && 'duplicateOf' in first) return delivery.close(duplicateOf(identity!, first.duplicateOf));
-				if (first && 'earlier' in first) {
-					const verdict = verdictOnEarlierSend(identity!, first.earlier);
-					return 'skip' in verdict ? delivery.skipped(verdict.skip) : delivery.close(verdict.refuse);
-				}
-				slot = await (first ? first.slot : this.deps.pacer.acquire(signal));
-			} catch {
-				return delivery.close(CANCELLED_BEFORE_SENDING);
-			}
+		let slot: SendSlot;
+		try {
+			const first = await firstTurn(identity);
+			if ('duplicateOf' in first) return delivery.close(duplicateOf(identity!, first.duplicateOf));
+			slot = await first.slot;
+		} catch {
+			return delivery.close(CANCELLED_BEFORE_SENDING);
+		}
+		if (!identity) return this.attempts(delivery, mail, slot);
+
+		// Claimed only now, in its slot, right before its first byte: a mail waiting for its batch
+		// is not claimed, so a crash there leaves nothing unconfirmed.
+		const claim = await ledger!.claim(identity, { execution: this.deps.execution ?? '', resendUnconfirmed: delivery.message.request.resendUnconfirmed }).catch(
+			(error: Error) => ({ kind: 'failed' as const, error }),
+		);
+		if (claim.kind !== 'granted') {
+			slot.returnUnused();
+			if (claim.kind === 'failed') return delivery.close(ledgerFailure(claim.error));
+			return claim.kind === 'accepted' ? delivery.skipped(claim.record) : delivery.close(refusalFor(claim, identity));
+		}
+		const outcome = await this.attempts(delivery, mail, slot);
+		return settleClaim(ledger!, identity, outcome);
+	}
+
+	/** Sends in the slot given, and retries in slots of its own, until the mail is settled. */
+	private async attempts(delivery: Delivery, mail: WireMail, firstSlot: SendSlot): Promise<MessageOutcome> {
+		const { signal } = this.deps;
+		for (let slot = firstSlot; ; ) {
 			if (this.runFailure) {
 				slot.release();
 				return delivery.close(this.runFailure);
@@ -173,7 +187,6 @@ class DispatchRun {
 				delivery.startAttempt(slot.batch, slot.startedAt);
 				const envelope = { ...mail.envelope, to: delivery.pending };
 				delivery.accepted(await this.deps.carrier.send({ ...mail, envelope }, this.sendCancel.signal));
-				if (identity) delivery.noteIn(ledger!, identity);
 			} catch (error) {
 				if (this.sendCancel.signal.aborted) return delivery.close(cancelledOnTheWire(this.graceMs));
 				failure = error instanceof DeliveryFailure ? error : unexpected(error);
@@ -192,6 +205,7 @@ class DispatchRun {
 			}
 			try {
 				await this.deps.clock.sleep(this.deps.retryWaitMs * 2 ** (delivery.attempts - 1), signal);
+				slot = await this.deps.pacer.acquire(signal);
 			} catch {
 				return delivery.close(CANCELLED_BEFORE_SENDING);
 			}
@@ -212,6 +226,32 @@ class DispatchRun {
 		delivery.eml = await composeRaw(content);
 		return { raw: delivery.eml, envelope, messageId };
 	}
+}
+
+/**
+ * Writes what became of a claimed mail: accepted for the recipients that took it, or released when
+ * it never reached the server or every recipient refused it for good. A mail whose fate is unknown
+ * keeps its claim. A write that fails costs the mail nothing it already has: a re-run reports it
+ * as unconfirmed instead of skipping it, and the item says so.
+ */
+async function settleClaim(ledger: MailLedger, identity: MailIdentity, outcome: MessageOutcome): Promise<MessageOutcome> {
+	const accepted = identity.recipients.filter((recipient) => outcome.accepted.includes(recipient));
+	try {
+		if (accepted.length) await ledger.accepted(identity, { accepted, sentAt: outcome.sentAt, messageId: outcome.messageId });
+		else if (outcome.error?.code !== OUTCOME_UNKNOWN) await ledger.release(identity);
+		return outcome;
+	} catch (error) {
+		return { ...outcome, ledgerError: `Skip Already Sent could not record what became of this mail: ${(error as Error).message}` };
+	}
+}
+
+function ledgerFailure(error: Error): MailError {
+	return mailError(
+		'validation',
+		'ELEDGER',
+		`Not sent: Skip Already Sent could not record the mail before sending it (${error.message}), so a re-run could send it twice`,
+		{ permanent: false },
+	);
 }
 
 function cancelledOnTheWire(graceMs: number): MailError {
