@@ -105,7 +105,13 @@ export class TestSmtpServer {
 		readonly connections: ConnectionRecord[],
 		/** Lets go of greetings and replies held back, so that closing does not wait for them. */
 		private readonly letGo: () => void = () => undefined,
+		private readonly countData: () => number = () => 0,
 	) {}
+
+	/** DATA commands so far, over all sessions: how the server numbers messages in its callbacks. */
+	get dataCommands(): number {
+		return this.countData();
+	}
 
 	static async start(options: TestServerOptions = {}): Promise<TestSmtpServer> {
 		const sessions = new Map<string, SessionRecord>();
@@ -239,10 +245,18 @@ export class TestSmtpServer {
 		});
 		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 		const port = (listener.address() as AddressInfo).port;
-		return new TestSmtpServer(server, port, sessions, messages, connections, () => {
-			withheld.splice(0).forEach((release) => release());
-			dropHeldReplies();
-		});
+		return new TestSmtpServer(
+			server,
+			port,
+			sessions,
+			messages,
+			connections,
+			() => {
+				withheld.splice(0).forEach((release) => release());
+				dropHeldReplies();
+			},
+			() => dataCount,
+		);
 	}
 
 	/** Every AUTH attempt over all sessions, in order. */

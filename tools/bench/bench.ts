@@ -6,6 +6,8 @@
  *                                     Email node (same engine), bare nodemailer pool (1 and 3)
  *   npm run bench -- --scale          Payroll Mail with 100, 1,000, 10,000 employees × 200 KB PDF,
  *                                     3 runs each: time per mail and the node's own peak memory
+ *   npm run bench -- --ledger         what Skip Already Sent's record costs per mail in n8n's real
+ *                                     store, with 100, 2,000 and 20,000 entries recorded (n8n 2.x, 1.x)
  *   npm run bench -- --profile payrollMail-1
  *                                     one scenario under `node --cpu-prof`, and its hot spots
  *                                     (`--profile scale --sizes 10000`: one scale run)
@@ -39,6 +41,7 @@ import {
 	type Spread,
 	type TimeWindow,
 } from './measure';
+import { measureLedgerCost } from './ledgerCost';
 import { benchEmployees, PayslipMaker, payslipSource } from './payslips';
 import { runScaleScenario, runScenario, type Measurement, type Scenario, type Workload } from './scenarios';
 import { brokerSink, RemoteSink, SmtpSink } from './smtpSink';
@@ -54,6 +57,7 @@ const BUSY_PERCENT = 15;
 const { values: args } = parseArgs({
 	options: {
 		scale: { type: 'boolean', default: false },
+		ledger: { type: 'boolean', default: false },
 		profile: { type: 'string' },
 		runs: { type: 'string' },
 		employees: { type: 'string', default: '300' },
@@ -606,12 +610,23 @@ async function profile(id: string): Promise<void> {
 	}
 }
 
+async function ledger(): Promise<void> {
+	const costs = await measureLedgerCost();
+	log('Skip Already Sent, per mail (claim, then confirm), in n8n\'s deduplication store on SQLite:');
+	log('n8n        entries recorded   ms per mail   store calls per mail   ms per call');
+	for (const cost of costs) {
+		log(`${cost.n8n.padEnd(10)} ${String(cost.recorded).padStart(16)} ${cost.msPerMail.toFixed(1).padStart(13)} ${cost.callsPerMail.toFixed(1).padStart(22)} ${cost.msPerCall.toFixed(1).padStart(13)}`);
+	}
+	log(`results: ${writeResults('ledger', { git: gitState(), costs })}`);
+}
+
 async function main(): Promise<void> {
 	recordGarbageCollections();
 	if (args['scale-child']) return scaleChild(positiveInteger('scale-child', args['scale-child']));
 	if (args.measure) return measureChild(args.measure);
 	if (args.profile) return profile(args.profile);
 	if (args.scale) return scale();
+	if (args.ledger) return ledger();
 	return compare();
 }
 

@@ -87,6 +87,15 @@ export class N8nInstance {
 		return this.server?.logTail(lines) ?? '';
 	}
 
+	/** An n8n CLI command left running, its output in a log file, e.g. to be killed midway. */
+	background(args: string[]): Background {
+		return Background.start(this.node.bin, [this.install.n8nBin, ...args], {
+			cwd: this.userFolder,
+			env: this.env,
+			logFile: join(this.userFolder, `n8n-${args[0]}.log`),
+		});
+	}
+
 	/** An n8n CLI command against the same user folder (run while the server is stopped). */
 	async cli(args: string[], timeoutMs: number): Promise<RunResult> {
 		return await run(this.node.bin, [this.install.n8nBin, ...args], {

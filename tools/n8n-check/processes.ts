@@ -173,6 +173,12 @@ export class Background {
 		return 'killed';
 	}
 
+	/** SIGKILL to the whole group, as a crash or an OOM kill would end it; resolves once it is gone. */
+	async kill(): Promise<void> {
+		killGroup(this.child, 'SIGKILL');
+		await Promise.race([this.exited, sleep(10_000)]);
+	}
+
 	logTail(lines: number): string {
 		return existsSync(this.logFile) ? tail(readFileSync(this.logFile, 'utf8'), lines) : '(no log)';
 	}

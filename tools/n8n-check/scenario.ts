@@ -10,10 +10,11 @@ import { TestSmtpServer } from '../../test/support/testSmtpServer';
 import { n8nInstall, nodeRuntime, type CacheUse } from './cache';
 import { installCommunityPackage } from './communityPackage';
 import { N8nInstance, RestClient } from './n8nInstance';
-import { SMTP_PASSWORD, SMTP_USER } from './payrollWorkflow';
+import { credentialData, SMTP_PASSWORD, SMTP_USER } from './payrollWorkflow';
 import { StopTarget, TargetReport } from './report';
 import { restChecks } from './restChecks';
 import type { Target } from './targets';
+import { crashChecks, CrashServerHooks, saveCrashWorkflows } from './crashChecks';
 import { checkDelivery, checkRunData, parseRunOutput } from './verifyRun';
 
 function describeInstall(cache: CacheUse): string {
@@ -30,6 +31,7 @@ export async function runTarget(target: Target, tarball: string, workDir: string
 	report.notes.push(...target.notes);
 	const userFolder = mkdtempSync(join(workDir, `n8n-${target.n8nVersion}-`));
 	let smtp: TestSmtpServer | undefined;
+	let crashSmtp: TestSmtpServer | undefined;
 	let n8n: N8nInstance | undefined;
 	try {
 		const node = await report.step(
@@ -66,6 +68,23 @@ export async function runTarget(target: Target, tarball: string, workDir: string
 		const workflowId = await report.timed('REST checks', () =>
 			restChecks(report, rest, server, () => instance.serverLogTail(20)),
 		);
+		const hooks = new CrashServerHooks();
+		const crashServer = await TestSmtpServer.start({
+			tls: 'none',
+			authMethods: ['LOGIN'],
+			users: { [SMTP_USER]: SMTP_PASSWORD },
+			onMessageEvent: hooks.onMessageEvent,
+			replyDelayMs: hooks.replyDelayMs,
+		});
+		crashSmtp = crashServer;
+		const crashWorkflowIds = await report.step('crash-check workflows saved', async () => {
+			const credential = await rest.post<{ id: string; name: string }>('/rest/credentials', {
+				name: 'Crash check SMTP',
+				type: 'payrollSmtpApi',
+				data: credentialData(SMTP_PASSWORD, crashServer.port),
+			});
+			return saveCrashWorkflows(rest, credential);
+		});
 		await report.timed('n8n stop', () => instance.stop());
 
 		const run = await report.step('workflow run by `n8n execute --id` finished without error', () =>
@@ -75,6 +94,7 @@ export async function runTarget(target: Target, tarball: string, workDir: string
 		);
 		checkRunData(report, run);
 		await checkDelivery(report, server);
+		await report.timed('crash checks', () => crashChecks(report, instance, crashServer, hooks, crashWorkflowIds));
 	} catch (error) {
 		if (!(error instanceof StopTarget)) {
 			report.fail('unexpected error', error instanceof Error ? (error.stack ?? error.message) : String(error));
@@ -82,6 +102,7 @@ export async function runTarget(target: Target, tarball: string, workDir: string
 	} finally {
 		if ((await n8n?.stop()) === 'killed') report.notes.push('n8n did not stop within 20 s of SIGTERM and was killed');
 		await smtp?.close();
+		await crashSmtp?.close();
 		if (keep) report.notes.push(`user folder and n8n log kept: ${userFolder}`);
 		else rmSync(userFolder, { recursive: true, force: true });
 	}
