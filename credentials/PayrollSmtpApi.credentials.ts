@@ -1,5 +1,7 @@
 import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
 
+import { tlsAndGreetingFields } from './tlsAndGreetingFields';
+
 const authenticated = { hide: { authMethod: ['none'] } };
 const tlsInUse = { hide: { connection: ['plaintext'] } };
 
@@ -155,42 +157,6 @@ export class PayrollSmtpApi implements ICredentialType {
 			placeholder: 'https://login.microsoftonline.com/common/oauth2/v2.0/token',
 			description: "Your provider's token endpoint; empty uses Google's",
 		},
-		// eslint-disable-next-line @n8n/community-nodes/credential-password-field -- a switch, not a secret
-		{
-			displayName: 'Ignore SSL Issues (Insecure)',
-			name: 'allowUnauthorizedCerts',
-			type: 'boolean',
-			default: false,
-			displayOptions: tlsInUse,
-			description: 'Whether to accept a certificate that cannot be verified. Prefer adding your company CA below.',
-		},
-		// eslint-disable-next-line @n8n/community-nodes/credential-password-field -- a CA certificate is public
-		{
-			displayName: 'Company CA Certificate',
-			name: 'caCertificate',
-			type: 'string',
-			typeOptions: { rows: 4 },
-			default: '',
-			displayOptions: tlsInUse,
-			placeholder: '-----BEGIN CERTIFICATE-----',
-			description: 'PEM certificate of a private certificate authority to trust in addition to the public ones',
-		},
-		{
-			displayName: 'TLS Server Name',
-			name: 'tlsServerName',
-			type: 'string',
-			default: '',
-			displayOptions: tlsInUse,
-			placeholder: 'mail.example.com',
-			description: 'Name the certificate must carry, when Host is an IP address',
-		},
-		{
-			displayName: 'Client Host Name',
-			name: 'clientHostName',
-			type: 'string',
-			default: '',
-			placeholder: 'payroll.example.com',
-			description: 'Name this computer gives in its greeting (EHLO); some relays only accept known names',
-		},
+		...tlsAndGreetingFields(tlsInUse),
 	];
 }

@@ -26,7 +26,20 @@ export class PayrollMail implements INodeType {
 		// An agent mailing payslips goes through the same guards as a clerk: validation, batch
 		// limits, archive copy, and the Sent/Failed report.
 		usableAsTool: true,
-		credentials: [{ name: 'payrollSmtpApi', required: true, testedBy: 'testPayrollSmtpCredential' }],
+		// Asked for only where it logs in: not for a pickup folder.
+		credentials: [
+			{
+				name: 'payrollSmtpApi',
+				required: true,
+				testedBy: 'testPayrollSmtpCredential',
+				displayOptions: { show: { delivery: ['smtp'], authentication: ['smtp'] } },
+			},
+			{
+				name: 'payrollSmtpOAuth2Api',
+				required: true,
+				displayOptions: { show: { delivery: ['smtp'], authentication: ['oAuth2'] } },
+			},
+		],
 		properties: payrollMailProperties,
 	};
 

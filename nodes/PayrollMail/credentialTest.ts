@@ -30,7 +30,7 @@ export async function testPayrollSmtpCredential(
 		return { status: 'Error', message: (error as Error).message };
 	}
 	const scrubber = credentialScrubber(settings);
-	const transport = openSmtpTransport(settings, defaultTuning(), undefined, scrubber);
+	const transport = openSmtpTransport(settings, defaultTuning(), { scrubber });
 	try {
 		await transport.verify();
 		return { status: 'OK', message: 'Connection and login succeeded' };

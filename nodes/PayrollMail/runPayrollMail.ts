@@ -6,7 +6,7 @@ import type { MailRequest } from './compose/mailRequest';
 import { configurationError, mailError, refusalBeforeSending, type MailError } from './core/mailError';
 import { SecretScrubber } from './core/secretScrubber';
 import { loadAttachments } from './input/binaryFiles';
-import { readSmtpCredential } from './input/credential';
+import { readMailAccount } from './input/credential';
 import { openLedger } from './input/ledger';
 import { PropertyListError } from './input/propertyList';
 import { readMailRequest } from './input/readMailRequest';
@@ -20,7 +20,6 @@ import type { MessageOutcome } from './send/delivery';
 import { dispatch } from './send/dispatcher';
 import type { MailCarrier } from './transport/mailCarrier';
 import { openCarrier } from './transport/openCarrier';
-import { credentialScrubber } from './transport/smtp/smtpTransport';
 
 type Composed = { request: MailRequest } | { refused: MailError; field?: string };
 
@@ -109,12 +108,11 @@ async function open(context: IExecuteFunctions, settings: RunSettings): Promise<
 		});
 		return { carrier, scrubber: new SecretScrubber() };
 	}
-	const smtpSettings = await readSmtpCredential(context);
-	const scrubber = credentialScrubber(smtpSettings);
+	const { settings: account, scrubber, tokens } = await readMailAccount(context, settings.authentication);
 	const transcript = settings.smtpLog
 		? (line: string) => context.logger.info(`Payroll Mail SMTP ${scrubber.scrub(line)}`)
 		: undefined;
-	const carrier = await openCarrier({ kind: 'smtp', settings: smtpSettings, tuning: settings.tuning, transcript, scrubber });
+	const carrier = await openCarrier({ kind: 'smtp', settings: account, tuning: settings.tuning, transcript, scrubber, tokens });
 	return { carrier, scrubber };
 }
 

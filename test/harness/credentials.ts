@@ -1,7 +1,8 @@
 import { CredentialTestContext } from 'n8n-core';
 import type { PackageDirectoryLoader } from 'n8n-core';
-import { ICredentialsHelper, NodeHelpers, UnexpectedError } from 'n8n-workflow';
+import { ICredentialsHelper, NodeHelpers, UnexpectedError, Workflow } from 'n8n-workflow';
 import type {
+	IDataObject,
 	ICredentialDataDecryptedObject,
 	ICredentials,
 	ICredentialsDecrypted,
@@ -29,26 +30,53 @@ function credentialTypeOf(
 }
 
 /**
- * Adds the credential type's defaults and drops fields its display options hide, as n8n's
+ * n8n-nodes-base's `oAuth2Api`, which OAuth2 credential types extend: the fields n8n's OAuth2
+ * machinery reads, as n8n merges them under a child type, and the `oauthTokenData` field n8n
+ * adds. A stand-in: n8n-nodes-base is not installed for the tests.
+ */
+const OAUTH2_API: INodeProperties[] = [
+	{ displayName: 'Grant Type', name: 'grantType', type: 'options', default: 'authorizationCode', options: ['authorizationCode', 'clientCredentials', 'pkce'].map((value) => ({ name: value, value })) },
+	{ displayName: 'Authorization URL', name: 'authUrl', type: 'string', default: '' },
+	{ displayName: 'Access Token URL', name: 'accessTokenUrl', type: 'string', default: '' },
+	{ displayName: 'Client ID', name: 'clientId', type: 'string', default: '' },
+	{ displayName: 'Client Secret', name: 'clientSecret', type: 'string', typeOptions: { password: true }, default: '' },
+	{ displayName: 'Scope', name: 'scope', type: 'string', default: '' },
+	{ displayName: 'Auth URI Query Parameters', name: 'authQueryParameters', type: 'string', default: '' },
+	{ displayName: 'Authentication', name: 'authentication', type: 'options', default: 'header', options: ['body', 'header'].map((value) => ({ name: value, value })) },
+	{ displayName: 'oauthTokenData', name: 'oauthTokenData', type: 'json', default: {} },
+];
+
+/** The type's properties as n8n merges them: its parents' first, its own over them. */
+function credentialProperties(loader: PackageDirectoryLoader, type: string): INodeProperties[] | undefined {
+	const credentialType = credentialTypeOf(loader, type);
+	if (!credentialType) return undefined;
+	const merged: INodeProperties[] = [];
+	for (const parent of credentialType.extends ?? []) {
+		if (parent !== 'oAuth2Api') unsupported(`Extending the credential type "${parent}"`);
+		NodeHelpers.mergeNodeProperties(merged, OAUTH2_API);
+	}
+	NodeHelpers.mergeNodeProperties(merged, credentialType.properties);
+	return merged;
+}
+
+/**
+ * Adds the credential type's defaults, drops fields its display options hide, keeps the OAuth2
+ * token data and resolves expressions against the data itself (`$self`), as n8n's
  * CredentialsHelper.applyDefaultsAndOverwrites does before a node sees the data.
  * Types from other packages are unknown here and pass through unchanged.
  */
-function withDefaults(
+async function withDefaults(
 	loader: PackageDirectoryLoader,
 	type: string,
 	data: ICredentialDataDecryptedObject,
-): ICredentialDataDecryptedObject {
-	const properties = credentialTypeOf(loader, type)?.properties;
+): Promise<ICredentialDataDecryptedObject> {
+	const properties = credentialProperties(loader, type);
 	if (!properties) return data;
-	const withDefaultValues = NodeHelpers.getNodeParameters(
-		properties,
-		data as INodeParameters,
-		true,
-		false,
-		null,
-		null,
-	);
-	return (withDefaultValues ?? {}) as ICredentialDataDecryptedObject;
+	const withDefaultValues = (NodeHelpers.getNodeParameters(properties, data as INodeParameters, true, false, null, null) ?? {}) as IDataObject;
+	if (data.oauthTokenData !== undefined) withDefaultValues.oauthTokenData = data.oauthTokenData;
+	const node = { id: 'credential', name: '', typeVersion: 1, type: 'mock', position: [0, 0] as [number, number], parameters: {} };
+	const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes: { getByName: () => undefined, getByNameAndVersion: () => undefined, getKnownTypes: () => ({}) } as never });
+	return workflow.expression.getComplexParameterValue(node, withDefaultValues as INodeParameters, 'internal', {}, undefined, undefined, withDefaultValues) as ICredentialDataDecryptedObject;
 }
 
 function unsupported(what: string): never {
@@ -57,8 +85,9 @@ function unsupported(what: string): never {
 
 /**
  * Stands in for n8n's database-backed CredentialsHelper: every node credential of a type
- * resolves to the data given for that type. Only what SMTP-style nodes need is real;
- * OAuth token storage and generic HTTP authentication fail loudly instead of faking success.
+ * resolves to the data given for that type, and OAuth2 token data n8n stores after a refresh is
+ * written back into it (the caller's object), as n8n writes it to its database. Generic HTTP
+ * authentication fails loudly instead of faking success.
  */
 export class HarnessCredentialsHelper extends ICredentialsHelper {
 	constructor(
@@ -72,19 +101,21 @@ export class HarnessCredentialsHelper extends ICredentialsHelper {
 		_additionalData: unknown,
 		_nodeCredentials: unknown,
 		type: string,
+		_mode?: unknown,
+		_executeData?: unknown,
+		raw?: boolean,
 	): Promise<ICredentialDataDecryptedObject> {
 		const data = this.credentials[type];
 		if (!data) throw new UnexpectedError(`The test gave no credentials of type "${type}"`);
-		return withDefaults(this.loader, type, data);
+		return raw ? { ...data } : await withDefaults(this.loader, type, data);
 	}
 
 	getCredentialsProperties(type: string): INodeProperties[] {
-		return credentialTypeOf(this.loader, type)?.properties ?? [];
+		return credentialProperties(this.loader, type) ?? [];
 	}
 
-	// Credential inheritance (`extends`) is an n8n-nodes-base feature community packages can't build on.
-	getParentTypes(): string[] {
-		return [];
+	getParentTypes(type: string): string[] {
+		return credentialTypeOf(this.loader, type)?.extends ?? [];
 	}
 
 	isCredentialUsableByNode(credentialType: string, nodeType: string): boolean {
@@ -123,8 +154,9 @@ export class HarnessCredentialsHelper extends ICredentialsHelper {
 		unsupported('Saving credentials');
 	}
 
-	async updateCredentialsOauthTokenData(): Promise<void> {
-		unsupported('Saving OAuth tokens');
+	/** n8n saves only the token data of a refreshed OAuth2 credential; so does this. */
+	async updateCredentialsOauthTokenData(_nodeCredentials: unknown, type: string, data: ICredentialDataDecryptedObject): Promise<void> {
+		this.credentials[type].oauthTokenData = data.oauthTokenData;
 	}
 }
 
@@ -171,6 +203,13 @@ export async function testCredential(options: {
 	const { packageDir, credentialType, data } = options;
 	const loader = await loadPackage(packageDir);
 
+	// n8n tests an OAuth2 credential by whether it holds an access token, never by a node's test.
+	if (credentialTypeOf(loader, credentialType)?.extends?.includes('oAuth2Api')) {
+		const token = (data.oauthTokenData as IDataObject | undefined)?.access_token;
+		return token
+			? { status: 'OK', message: 'Connection Successful!' }
+			: { status: 'Error', message: 'This OAuth2 credential was not connected to an account.' };
+	}
 	const credentialTest = findCredentialTest(loader, credentialType);
 	if (!credentialTest)
 		return { status: 'Error', message: 'No testing function found for this credential.' };
@@ -179,7 +218,7 @@ export async function testCredential(options: {
 		id: 'harness-credential',
 		name: credentialType,
 		type: credentialType,
-		data: withDefaults(loader, credentialType, data),
+		data: await withDefaults(loader, credentialType, data),
 	};
 	return await credentialTest.call(new CredentialTestContext(), credential);
 }

@@ -92,6 +92,8 @@ export interface PayrollRunOptions {
 	items: HarnessItem[];
 	parameters?: INodeParameters;
 	credential?: ICredentialDataDecryptedObject;
+	/** The "Payroll Mail SMTP OAuth2 API" credential: the node then logs in with it. n8n writes refreshed tokens into it. */
+	oauthCredential?: ICredentialDataDecryptedObject;
 	binaryMode?: BinaryMode;
 	settings?: { onError?: 'continueRegularOutput' | 'continueErrorOutput' | 'stopWorkflow' };
 	signal?: AbortSignal;
@@ -106,8 +108,10 @@ export async function runPayrollMail(options: PayrollRunOptions): Promise<RunWor
 		packageDir: PACKAGE_DIR,
 		nodeUnderTest: {
 			type: PAYROLL_MAIL,
-			parameters: options.parameters ?? clerkParameters(),
-			credentials: { payrollSmtpApi: options.credential ?? smtpCredential(options.server) },
+			parameters: { ...(options.parameters ?? clerkParameters()), ...(options.oauthCredential ? { authentication: 'oAuth2' } : {}) },
+			credentials: options.oauthCredential
+				? { payrollSmtpOAuth2Api: options.oauthCredential }
+				: { payrollSmtpApi: options.credential ?? smtpCredential(options.server) },
 			settings: options.settings,
 		},
 		items: options.items,

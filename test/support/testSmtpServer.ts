@@ -19,12 +19,16 @@ export interface TestServerOptions {
 	users?: Record<string, string>;
 	/** user → access token, for XOAUTH2. */
 	accessTokens?: Record<string, string>;
+	/** For XOAUTH2 instead of `accessTokens`: whether the token is good for the user now. */
+	acceptsAccessToken?: (user: string, token: string) => boolean;
 	/** Refuse MAIL FROM until the client logged in. */
 	authRequired?: boolean;
 	/** Leave 8BITMIME out of the EHLO reply, as a 7-bit-only server does. */
 	hide8BitMime?: boolean;
 	/** Leave SMTPUTF8 out of the EHLO reply, as most servers still do. */
 	hideSmtpUtf8?: boolean;
+	/** Called for each MAIL FROM; a Refusal refuses the sender. */
+	refuseSender?: (address: string) => Refusal | undefined;
 	/** Called for each RCPT TO; a Refusal refuses that recipient. */
 	refuseRecipient?: (address: string) => Refusal | undefined;
 	/** Called once each message has been read; a Refusal is the reply after DATA. */
@@ -41,6 +45,8 @@ export interface TestServerOptions {
 	replyDelayMs?: (data: number) => number;
 	/** The text of the 535 after a refused login, e.g. one that echoes what the client sent. */
 	authFailureText?: (auth: SMTPServerAuthentication) => string;
+	/** The code of a refused login's reply, when not 535 (Microsoft answers 550 5.7.30 to a password). */
+	authFailureCode?: number;
 	/** The text of the 250 that accepts a message, e.g. one that echoes the login. */
 	acceptedText?: (user: string | undefined) => string;
 	/**
@@ -170,25 +176,28 @@ export class TestSmtpServer {
 				const password = options.users?.[user];
 				const ok =
 					auth.method === 'XOAUTH2'
-						? options.accessTokens?.[user] !== undefined && options.accessTokens[user] === auth.accessToken
+						? options.acceptsAccessToken
+							? options.acceptsAccessToken(user, auth.accessToken ?? '')
+							: options.accessTokens?.[user] !== undefined && options.accessTokens[user] === auth.accessToken
 						: password !== undefined &&
 							(auth.method === 'CRAM-MD5' ? auth.validatePassword(password) : auth.password === password);
 				attempt.succeeded = ok;
 				if (ok) return callback(null, { user });
 				const failureText = options.authFailureText?.(auth) ?? '5.7.8 Authentication credentials invalid';
 				if (auth.method === 'XOAUTH2' && !options.authFailureText) return callback(null, { data: { status: '401', schemes: 'bearer' } });
-				callback(withCode(new Error(failureText), 535));
+				callback(withCode(new Error(failureText), options.authFailureCode ?? 535));
 			},
 			onClose(session) {
 				dropHeldReplies(session.id);
 				options.onSessionClosed?.(session.id);
 			},
-			onMailFrom(_address, session, callback) {
+			onMailFrom(address, session, callback) {
 				const entry = record(session);
 				entry.mailFromCount += 1;
 				entry.secure = session.secure;
 				options.onMessageEvent?.('mailFrom', ++mailFromTotal);
-				callback();
+				const refusal = options.refuseSender?.(address.address);
+				callback(refusal ? withCode(new Error(refusal.text), refusal.code) : undefined);
 			},
 			onRcptTo(address, _session, callback) {
 				const refusal = options.refuseRecipient?.(address.address);

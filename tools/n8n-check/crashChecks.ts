@@ -6,7 +6,7 @@
  */
 import type { TestSmtpServer } from '../../test/support/testSmtpServer';
 import type { N8nInstance, RestClient } from './n8nInstance';
-import { ARCHIVE, payslipPdf, PERIOD, SENDER } from './payrollWorkflow';
+import { ARCHIVE, payslipItems, SENDER, workflowNode } from './payrollWorkflow';
 import { sleep } from './processes';
 import type { TargetReport } from './report';
 import { parseRunOutput, type RunOutput } from './verifyRun';
@@ -38,18 +38,8 @@ export const KILL_POINTS: KillPoint[] = [
 
 /** The crash workflow of one kill point: 30 employees, Skip Already Sent with a key per employee. */
 export function crashWorkflow(point: KillPoint, credential: { id: string; name: string }) {
-	const items = STAFF.map((employee) => ({
-		json: { ...employee, period: PERIOD },
-		binary: { data: { data: payslipPdf(employee.name).toString('base64'), mimeType: 'application/pdf', fileName: 'payslip.pdf' } },
-	}));
-	const node = (name: string, type: string, typeVersion: number, x: number, parameters: object) => ({
-		id: name.toLowerCase().replace(/\W+/g, '-'),
-		name,
-		type,
-		typeVersion,
-		position: [x, 0],
-		parameters,
-	});
+	const items = payslipItems(STAFF);
+	const node = (name: string, type: string, typeVersion: number, x: number, parameters: object) => workflowNode(name, type, typeVersion, [x, 0], parameters);
 	return {
 		name: `Payroll Mail crash check: ${point.name}`,
 		active: false,

@@ -49,15 +49,21 @@ function codeNodeSource(): string {
 	return `// Three employees with their payslip PDF, as a payroll export would deliver them.\nreturn ${JSON.stringify(items, null, 2)};\n`;
 }
 
+/** A node of a workflow as n8n saves it, its id made from its name. */
+export function workflowNode(name: string, type: string, typeVersion: number, position: [number, number], parameters: object) {
+	return { id: name.toLowerCase().replace(/\W+/g, '-'), name, type, typeVersion, position, parameters };
+}
+
+/** One item per employee with their payslip PDF as binary `data`, for a Code node to return. */
+export function payslipItems(staff: Array<{ name: string; email: string }>) {
+	return staff.map((employee) => ({
+		json: { ...employee, period: PERIOD },
+		binary: { data: { data: payslipPdf(employee.name).toString('base64'), mimeType: 'application/pdf', fileName: 'payslip.pdf' } },
+	}));
+}
+
 export function payrollWorkflow(credential: { id: string; name: string }) {
-	const node = (name: string, type: string, typeVersion: number, position: [number, number], parameters: object) => ({
-		id: name.toLowerCase().replace(/\W+/g, '-'),
-		name,
-		type,
-		typeVersion,
-		position,
-		parameters,
-	});
+	const node = workflowNode;
 	return {
 		name: 'Payroll Mail in real n8n',
 		active: false,

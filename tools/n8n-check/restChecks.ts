@@ -11,6 +11,7 @@ import type { TargetReport } from './report';
 export const NODE_TYPE = 'n8n-nodes-payroll-mail.payrollMail';
 export const CREDENTIAL_TYPE = 'payrollSmtpApi';
 export const CREDENTIAL_TEST = 'testPayrollSmtpCredential';
+export const OAUTH2_CREDENTIAL_TYPE = 'payrollSmtpOAuth2Api';
 
 interface NodeTypeInfo {
 	name: string;
@@ -20,6 +21,7 @@ interface NodeTypeInfo {
 interface CredentialTypeInfo {
 	name: string;
 	displayName: string;
+	extends?: string[];
 }
 interface SavedCredential {
 	id: string;
@@ -55,6 +57,14 @@ async function checkTypes(report: TargetReport, rest: RestClient, logTail: () =>
 		`credential type ${CREDENTIAL_TYPE} registered as "Payroll Mail SMTP"`,
 		credentialType?.displayName === 'Payroll Mail SMTP',
 		`found: ${JSON.stringify(credentialType)}`,
+	);
+	const oauthType = credentialTypes.find((type) => type.name === OAUTH2_CREDENTIAL_TYPE);
+	report.expect(
+		`credential type ${OAUTH2_CREDENTIAL_TYPE} registered as "Payroll Mail SMTP OAuth2 API", built on n8n's oAuth2Api, offered by the node`,
+		oauthType?.displayName === 'Payroll Mail SMTP OAuth2 API' &&
+			oauthType.extends?.includes('oAuth2Api') === true &&
+			node?.credentials?.some((entry) => entry.name === OAUTH2_CREDENTIAL_TYPE) === true,
+		`found: ${JSON.stringify({ ...oauthType, properties: undefined })}`,
 	);
 }
 

@@ -15,6 +15,7 @@ import { StopTarget, TargetReport } from './report';
 import { restChecks } from './restChecks';
 import type { Target } from './targets';
 import { crashChecks, CrashServerHooks, saveCrashWorkflows } from './crashChecks';
+import { oauthChecks } from './oauthChecks';
 import { checkDelivery, checkRunData, parseRunOutput } from './verifyRun';
 
 function describeInstall(cache: CacheUse): string {
@@ -95,6 +96,7 @@ export async function runTarget(target: Target, tarball: string, workDir: string
 		checkRunData(report, run);
 		await checkDelivery(report, server);
 		await report.timed('crash checks', () => crashChecks(report, instance, crashServer, hooks, crashWorkflowIds));
+		await report.timed('OAuth2 checks', () => oauthChecks(report, instance));
 	} catch (error) {
 		if (!(error instanceof StopTarget)) {
 			report.fail('unexpected error', error instanceof Error ? (error.stack ?? error.message) : String(error));

@@ -17,6 +17,17 @@ export const mailFields: INodeProperties[] = [
 		],
 	},
 	{
+		displayName: 'Authentication',
+		name: 'authentication',
+		type: 'options',
+		default: 'smtp',
+		displayOptions: { show: { delivery: ['smtp'] } },
+		options: [
+			{ name: 'SMTP Account', value: 'smtp', description: 'A user and password (or another login method) for the mail server' },
+			{ name: 'OAuth2 (Microsoft 365, Google)', value: 'oAuth2', description: 'Sign in with Microsoft or Google; required for Microsoft 365 from 2027' },
+		],
+	},
+	{
 		displayName: 'Pickup Directory',
 		name: 'pickupDirectory',
 		type: 'string',

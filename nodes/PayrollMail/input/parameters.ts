@@ -9,6 +9,7 @@ import { payrollMailProperties } from '../PayrollMail.description';
  */
 export const RUN_WIDE_PARAMETERS = [
 	'delivery',
+	'authentication',
 	'pickupDirectory',
 	'batchSize',
 	'batchWait',

@@ -16,6 +16,8 @@ export interface RunSettings {
 	smtpLog: boolean;
 	/** Where the mails go: the SMTP server, or a pickup folder an MTA collects from. */
 	delivery: { kind: 'smtp' } | { kind: 'pickupDirectory'; directory: string };
+	/** Which credential logs in to the SMTP server. */
+	authentication: 'smtp' | 'oAuth2';
 	/** Add each mail's bytes to its output item as binary `eml`. */
 	includeEml: boolean;
 	/** Send nothing an earlier execution already sent (kept in the workflow's static data). */
@@ -50,6 +52,7 @@ export function readRunSettings(context: IExecuteFunctions): RunSettings {
 		},
 		smtpLog: read('options.smtpLog') === true,
 		delivery: readDelivery(context, read),
+		authentication: read('authentication') === 'oAuth2' ? 'oAuth2' : 'smtp',
 		includeEml: read('options.includeEml') === true,
 		skipAlreadySent: read('options.skipAlreadySent') === true,
 	};

@@ -57,6 +57,11 @@ class DispatchRun {
 
 	private lastTurn: Promise<void> = Promise.resolve();
 
+	/** Connections sending at once: as asked for, until a provider asks for fewer. */
+	private allowedConnections: number;
+
+	private liveWorkers = 0;
+
 	/** With a ledger: each mail of this run, by its identity key, and the item that sends it. */
 	private readonly senders = new Map<string, number>();
 
@@ -72,6 +77,7 @@ class DispatchRun {
 		this.graceMs = deps.cancelGraceMs ?? CANCEL_GRACE_MS;
 		this.sendCancel = afterGrace(deps.signal, this.graceMs, deps.clock);
 		this.attachments = new AttachmentCache(messages, deps.loadAttachments);
+		this.allowedConnections = deps.parallelConnections;
 	}
 
 	async start(): Promise<MessageOutcome[]> {
@@ -89,7 +95,18 @@ class DispatchRun {
 	}
 
 	private async work(limit = Number.POSITIVE_INFINITY): Promise<void> {
+		this.liveWorkers += 1;
+		try {
+			await this.workOn(limit);
+		} finally {
+			this.liveWorkers -= 1;
+		}
+	}
+
+	private async workOn(limit: number): Promise<void> {
 		for (let done = 0; done < limit && this.next < this.messages.length; done++) {
+			// A provider asked for fewer connections at once: this one stops taking mails.
+			if (this.liveWorkers > this.allowedConnections) return;
 			const index = this.next++;
 			const message = this.messages[index];
 			const delivery = new Delivery(message);
@@ -198,8 +215,12 @@ class DispatchRun {
 			if (delivery.pending.length === 0) return delivery.close(failure?.detail);
 			const stage = failure?.detail.stage;
 			if (stage === 'auth' || stage === 'tls') this.runFailure ??= failure?.detail;
+			if (failure?.effect === 'stopRun') this.runFailure ??= notTriedAfter(failure.detail);
+			// Fewer connections is worth a try of its own, as long as there are fewer to go to.
+			const backedOff = failure?.effect === 'fewerConnections' && this.allowedConnections > 1;
+			if (backedOff) this.allowedConnections -= 1;
 			const retryable = failure ? failure.transient : true;
-			if (!retryable || delivery.attempts > this.deps.maxRetries) {
+			if (!retryable || (delivery.attempts > this.deps.maxRetries && !backedOff)) {
 				if (stage === 'connection') this.runFailure ??= failure?.detail;
 				return delivery.close(failure?.detail);
 			}
@@ -250,6 +271,17 @@ function ledgerFailure(error: Error): MailError {
 		'validation',
 		'ELEDGER',
 		`Not sent: Skip Already Sent could not record the mail before sending it (${error.message}), so a re-run could send it twice`,
+		{ permanent: false },
+	);
+}
+
+/** The mails after a provider's quota refusal: not tried, so that the account is not refused once per employee. */
+function notTriedAfter(quota: MailError): MailError {
+	return mailError(
+		quota.stage,
+		'EQUOTA',
+		`Not sent: ${quota.message}. Nothing more was tried; run the workflow again once the quota is back, ` +
+			'with Skip Already Sent on, and what was sent is skipped',
 		{ permanent: false },
 	);
 }

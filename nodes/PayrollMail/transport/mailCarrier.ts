@@ -31,12 +31,17 @@ export interface SentInfo {
 }
 
 /** A message not delivered, with a message a clerk can act on; `transient` ones may succeed on a later try. */
+/** What a provider's reply means for the rest of the run: stop sending, or use fewer connections. */
+export type RunEffect = 'stopRun' | 'fewerConnections';
+
 export class DeliveryFailure extends Error {
 	constructor(
 		readonly detail: MailError,
 		readonly transient: boolean,
 		/** For a refused envelope: each refused recipient. */
 		readonly refusals: RecipientRefusal[] = [],
+		/** What the reply means for the mails still to go. */
+		readonly effect?: RunEffect,
 	) {
 		super(detail.message);
 		this.name = 'DeliveryFailure';

@@ -1,15 +1,13 @@
-import type { SecretScrubber } from '../core/secretScrubber';
 import type { MailCarrier } from './mailCarrier';
 import { pickupCarrier } from './pickup/pickupCarrier';
 import { checkPickupDirectory } from './pickup/pickupDirectory';
-import type { TranscriptSink } from './smtp/serverDialogue';
 import type { SmtpSettings } from './smtp/smtpSettings';
-import { openSmtpTransport, type TransportTuning } from './smtp/smtpTransport';
+import { openSmtpTransport, type TransportExtras, type TransportTuning } from './smtp/smtpTransport';
 
 /** Where the mails go, as the node's parameters and credential say. */
 export type CarrierChoice =
 	| { kind: 'pickupDirectory'; directory: string }
-	| { kind: 'smtp'; settings: SmtpSettings; tuning: TransportTuning; transcript?: TranscriptSink; scrubber?: SecretScrubber };
+	| ({ kind: 'smtp'; settings: SmtpSettings; tuning: TransportTuning } & TransportExtras);
 
 /**
  * Opens the carrier for a run. The pickup folder is checked first (throws PickupDirectoryError);
@@ -20,5 +18,6 @@ export async function openCarrier(choice: CarrierChoice): Promise<MailCarrier> {
 		await checkPickupDirectory(choice.directory);
 		return pickupCarrier(choice.directory);
 	}
-	return openSmtpTransport(choice.settings, choice.tuning, choice.transcript, choice.scrubber);
+	const { settings, tuning, ...extras } = choice;
+	return openSmtpTransport(settings, tuning, extras);
 }

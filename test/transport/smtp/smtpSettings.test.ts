@@ -1,6 +1,7 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import {
+	readOAuth2SmtpSettings,
 	readSmtpSettings,
 	SmtpSettingsError,
 	type SmtpSettings,
@@ -229,5 +230,26 @@ describe('readSmtpSettings whitespace', () => {
 	it('reads a user of spaces only as no user', () => {
 		const error = errorOf(relay({ authMethod: 'login', user: '   ', password: 'secret' }));
 		expect(error.field).toBe('user');
+	});
+});
+
+describe('the OAuth2 credential\'s SMTP side', () => {
+	it.each([
+		['microsoft365', 'smtp.office365.com'],
+		['google', 'smtp.gmail.com'],
+	])('an empty SMTP Host means the provider\'s server (%s: %s), logging in as the mailbox with XOAUTH2', (provider, host) => {
+		expect(readOAuth2SmtpSettings({ provider, host: '', port: 587, connection: 'startTls', user: 'payroll@contoso.example' })).toMatchObject({
+			host,
+			port: 587,
+			connection: 'startTls',
+			authMethod: 'xoauth2',
+			user: 'payroll@contoso.example',
+		});
+	});
+
+	it('a host given is kept; a custom provider needs one, and every provider a mailbox', () => {
+		expect(readOAuth2SmtpSettings({ provider: 'microsoft365', host: 'smtp-relay.contoso.example', user: 'a@contoso.example' }).host).toBe('smtp-relay.contoso.example');
+		expect(() => readOAuth2SmtpSettings({ provider: 'custom', host: '', user: 'a@contoso.example' })).toThrow(SmtpSettingsError);
+		expect(() => readOAuth2SmtpSettings({ provider: 'google', user: '' })).toThrow(/Mailbox is empty/);
 	});
 });

@@ -3,6 +3,7 @@ import type { NodemailerError } from 'nodemailer/lib/errors';
 import { outcomeUnknown } from '../../core/clerkMessages';
 import { mailError, type FailureStage } from '../../core/mailError';
 import { DeliveryFailure, type RecipientRefusal } from '../mailCarrier';
+import { isThrottling, recogniseProviderReply } from './providerReplies';
 
 export interface FailureContext {
 	/** The SASL mechanism the credential forces, if any. */
@@ -11,6 +12,8 @@ export interface FailureContext {
 	offeredAuthMethods?: string[];
 	/** The connection broke after the server had the whole message, before its verdict. */
 	outcomeUnknown?: boolean;
+	/** The login is XOAUTH2 with tokens from the "Payroll Mail SMTP OAuth2 API" credential. */
+	oauth2Credential?: boolean;
 }
 
 const CERTIFICATE_PROBLEM = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME|HOSTNAME_MISMATCH/;
@@ -36,6 +39,11 @@ export function classifySmtpError(error: unknown, context: FailureContext): Deli
 			false,
 		);
 	}
+	const provider = serverWords ? recogniseProviderReply(serverWords) : undefined;
+	if (provider) {
+		const { stage, message, transient, effect } = provider;
+		return new DeliveryFailure(mailError(stage, code, message, base), transient, recipientRefusals(err.rejectedErrors), effect);
+	}
 	const certificateCode = [err.originalCode, code, err.message].find((text) =>
 		CERTIFICATE_PROBLEM.test(text ?? ''),
 	);
@@ -58,6 +66,10 @@ export function classifySmtpError(error: unknown, context: FailureContext): Deli
 	}
 	if (code === 'EAUTH' || code === 'ENOAUTH' || code === 'EOAUTH2') {
 		return failure('auth', authMessage(err, serverWords, context));
+	}
+	if (isThrottling(serverWords)) {
+		const stage = code === 'EENVELOPE' ? 'envelope' : code === 'EMESSAGE' ? 'data' : 'connection';
+		return failure(stage, `The provider is slowing this account down (${serverWords}): it was tried again, waiting longer each time`, true);
 	}
 	if (code === 'EENVELOPE') {
 		const sender = /^MAIL\b/i.test(err.command ?? '');
@@ -86,6 +98,7 @@ export function classifySmtpError(error: unknown, context: FailureContext): Deli
 	if (CONNECTION_CODES.has(code)) {
 		return failure('connection', connectionMessage(err, serverWords), !base.permanent);
 	}
+
 	return failure('connection', `Sending failed: ${err.message ?? String(error)}`, false);
 }
 
@@ -103,10 +116,18 @@ function authMessage(err: NodemailerError, serverWords: string, context: Failure
 	// nodemailer reports a token endpoint's refusal (or an answer it cannot read) as EAUTH of the
 	// XOAUTH2 command without a server reply: the SMTP server never saw a login.
 	const tokenRefused = err.code === 'EOAUTH2' || err.originalCode === 'EOAUTH2' || (/XOAUTH2/i.test(err.command ?? '') && !err.response);
+	const words = serverWords || err.message;
+	if (context.oauth2Credential) {
+		return tokenRefused
+			? `No OAuth2 access token could be obtained: ${err.message}. Open the "Payroll Mail SMTP OAuth2 API" credential and reconnect it ` +
+					'(for app-only sending: check Client ID, Client Secret and Tenant ID)'
+			: `The server refused the OAuth2 login: ${words}. Check Mailbox in the credential. Microsoft 365: the app needs SMTP.SendAsApp ` +
+					'(app-only, with admin consent and Add-MailboxPermission for this mailbox) or SMTP.Send (signing in as the mailbox); ' +
+					'Google: the scope https://mail.google.com/';
+	}
 	if (tokenRefused) {
 		return `No OAuth2 access token could be obtained from the Access Token URL: ${err.message}. Check Client ID, Client Secret, Refresh Token and Access Token URL in the credential`;
 	}
-	const words = serverWords || err.message;
 	return `The server refused the login: ${words}. Check User and Password in the "Payroll Mail SMTP" credential`;
 }
 

@@ -128,3 +128,19 @@ function checkAuthFields(settings: SmtpSettings): void {
 		throw new SmtpSettingsError('password', `Password is empty: ${authMethod} authentication needs it`);
 	}
 }
+
+/**
+ * The SMTP side of the "Payroll Mail SMTP OAuth2" credential (same field names as above). The
+ * login is always XOAUTH2, with tokens n8n obtains; read here without them.
+ */
+/** The SMTP server of each provider, for a credential whose SMTP Host is left empty. */
+const PROVIDER_HOSTS: Record<string, string> = { microsoft365: 'smtp.office365.com', google: 'smtp.gmail.com' };
+
+export function readOAuth2SmtpSettings(data: ICredentialDataDecryptedObject): SmtpSettings {
+	const { port, connection, user, allowUnauthorizedCerts, caCertificate, tlsServerName, clientHostName } = data;
+	const host = String(data.host ?? '').trim() || PROVIDER_HOSTS[String(data.provider)] || '';
+	// Read as a login-less account first: the token fields of the password credential do not apply.
+	const settings = readSmtpSettings({ host, port, connection, user, allowUnauthorizedCerts, caCertificate, tlsServerName, clientHostName, authMethod: 'none' });
+	if (!settings.user) throw new SmtpSettingsError('user', 'Mailbox is empty: enter the mailbox the mails are sent from');
+	return { ...settings, authMethod: 'xoauth2' };
+}

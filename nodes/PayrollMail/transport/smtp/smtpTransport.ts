@@ -4,6 +4,7 @@ import type Mail from 'nodemailer/lib/mailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 
 import { ntlmAuthHandler } from './ntlmAuth';
+import { oauthLogin, serverRefusedToken, type TokenSource } from './oauthLogin';
 import { ServerDialogue, type TranscriptSink } from './serverDialogue';
 import { SecretScrubber } from '../../core/secretScrubber';
 import type { AuthMethod, SmtpSettings } from './smtpSettings';
@@ -48,6 +49,7 @@ export function smtpTransportOptions(
 	settings: SmtpSettings,
 	tuning: TransportTuning,
 	dialogue: ServerDialogue,
+	tokens?: TokenSource,
 ): SMTPPool.Options {
 	const implicitTls =
 		settings.connection === 'sslTls' || (settings.connection === 'auto' && settings.port === 465);
@@ -75,7 +77,7 @@ export function smtpTransportOptions(
 		socketTimeout: tuning.socketTimeoutMs,
 		logger: dialogue.logger,
 		transactionLog: true,
-		...authOptions(settings),
+		...(tokens ? oauthLogin(settings.user, tokens) : authOptions(settings)),
 	};
 }
 
@@ -114,22 +116,32 @@ function authOptions(settings: SmtpSettings): Partial<SMTPPool.Options> {
 	return { ...always, auth: { user, pass: password, method }, customAuth };
 }
 
-/** Opens the pooled transport; `transcript` receives the SMTP conversation as it is. */
-export function openSmtpTransport(
-	settings: SmtpSettings,
-	tuning: TransportTuning,
-	transcript?: TranscriptSink,
-	/** Learns each access token obtained during the run, so that it is scrubbed like the others. */
-	scrubber?: SecretScrubber,
-): SmtpTransport {
+export interface TransportExtras {
+	/** Receives the SMTP conversation as it is. */
+	transcript?: TranscriptSink;
+	/** Learns each access token nodemailer obtains during the run, so that it is scrubbed like the others. */
+	scrubber?: SecretScrubber;
+	/** For the OAuth2 credential: where the XOAUTH2 login gets its tokens. */
+	tokens?: TokenSource;
+}
+
+/** Opens the pooled transport. */
+export function openSmtpTransport(settings: SmtpSettings, tuning: TransportTuning, extras: TransportExtras = {}): SmtpTransport {
+	const { transcript, scrubber, tokens } = extras;
 	const dialogue = new ServerDialogue(transcript);
-	const transporter = createTransport(smtpTransportOptions(settings, tuning, dialogue));
+	const transporter = createTransport(smtpTransportOptions(settings, tuning, dialogue, tokens));
+	// A token the server refused is renewed once, and the login tried again on a new connection.
+	const withTokenRenewal = async <T>(attempt: () => Promise<T>): Promise<T> =>
+		attempt().catch(async (error: unknown) =>
+			tokens && serverRefusedToken(error) && (await tokens.renewAfterRefusal()) ? attempt() : Promise.reject(error),
+		);
 	transporter.on('token', (token: { accessToken?: string }) => scrubber?.learn(token.accessToken));
 	const classify = (error: unknown) =>
 		classifySmtpError(error, {
 			forcedMechanism: forcedMechanism(settings),
 			offeredAuthMethods: dialogue.offeredAuthMethods(),
 			outcomeUnknown: dialogue.takeUnknownOutcome(),
+			oauth2Credential: tokens !== undefined,
 		});
 
 	// nodemailer sends an 8-bit body to a 7-bit server and a UTF-8 address to a server without
@@ -146,7 +158,7 @@ export function openSmtpTransport(
 				if (envelope.use8BitMime) await requireExtension('8BITMIME', no8BitMime);
 				const international = [envelope.from, ...envelope.to].filter((address) => /[\u0080-\uffff]/.test(address));
 				if (international.length) await requireExtension('SMTPUTF8', () => noSmtpUtf8(international));
-				const info = await transporter.sendMail({ ...mail, envelope: asMailboxes(envelope), signal });
+				const info = await withTokenRenewal(async () => transporter.sendMail({ ...mail, envelope: asMailboxes(envelope), signal }));
 				return {
 					messageId: info.messageId,
 					accepted: info.accepted.map(String),
@@ -159,7 +171,7 @@ export function openSmtpTransport(
 		},
 		async verify() {
 			try {
-				await transporter.verify();
+				await withTokenRenewal(async () => transporter.verify());
 			} catch (error) {
 				throw classify(error);
 			}
