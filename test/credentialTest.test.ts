@@ -35,6 +35,7 @@ const credential = (fields: ICredentialDataDecryptedObject = {}) => ({
 	authMethod: 'auto',
 	user: USER,
 	password: PASSWORD,
+	advancedTls: true,
 	caCertificate: certificates.ca.cert,
 	...fields,
 });
@@ -43,7 +44,7 @@ describe('the credential test behind n8n\'s Test button', () => {
 	it('passes when it can connect, encrypt and log in, and sends no mail', async () => {
 		const before = server.authAttempts().length;
 		const { result } = await pressTest(credential());
-		expect(result).toEqual({ status: 'OK', message: 'Connection and login succeeded' });
+		expect(result).toEqual({ status: 'OK', message: 'Connected, login accepted; the connection is encrypted with STARTTLS' });
 		expect(server.authAttempts().slice(before)).toEqual([{ method: 'PLAIN', username: USER, succeeded: true }]);
 		expect(server.mailFromCount()).toBe(0);
 		expect(server.messages).toHaveLength(0);

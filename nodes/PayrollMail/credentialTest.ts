@@ -6,6 +6,7 @@ import type {
 
 import { defaultTuning } from './input/runSettings';
 import { DeliveryFailure } from './transport/mailCarrier';
+import { describeProtection } from './transport/smtp/connectionSecurity';
 import { readSmtpSettings, type SmtpSettings } from './transport/smtp/smtpSettings';
 import { credentialScrubber, openSmtpTransport } from './transport/smtp/smtpTransport';
 
@@ -32,8 +33,9 @@ export async function testPayrollSmtpCredential(
 	const scrubber = credentialScrubber(settings);
 	const transport = openSmtpTransport(settings, defaultTuning(), { scrubber });
 	try {
-		await transport.verify();
-		return { status: 'OK', message: 'Connection and login succeeded' };
+		const protection = await transport.verify();
+		const loggedIn = settings.authMethod === 'none' || (settings.authMethod === 'auto' && !settings.user) ? 'no login asked for' : 'login accepted';
+		return { status: 'OK', message: `Connected, ${loggedIn}; the connection is ${describeProtection(protection)}` };
 	} catch (error) {
 		if (!(error instanceof DeliveryFailure)) return { status: 'Error', message: scrubber.scrub((error as Error).message) };
 		const { stage, message } = error.detail;

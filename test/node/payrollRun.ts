@@ -88,13 +88,16 @@ export function smtpCredential(
 }
 
 export interface PayrollRunOptions {
-	server: TestSmtpServer;
+	/** The server of the default credential; not needed with `credential` or `oauthCredential`. */
+	server?: TestSmtpServer;
 	items: HarnessItem[];
 	parameters?: INodeParameters;
 	credential?: ICredentialDataDecryptedObject;
 	/** The "Payroll Mail SMTP OAuth2 API" credential: the node then logs in with it. n8n writes refreshed tokens into it. */
 	oauthCredential?: ICredentialDataDecryptedObject;
 	binaryMode?: BinaryMode;
+	/** The node's version; the newest by default. */
+	typeVersion?: number;
 	settings?: { onError?: 'continueRegularOutput' | 'continueErrorOutput' | 'stopWorkflow' };
 	signal?: AbortSignal;
 	onNodeStarted?: (nodeName: string) => void;
@@ -111,8 +114,9 @@ export async function runPayrollMail(options: PayrollRunOptions): Promise<RunWor
 			parameters: { ...(options.parameters ?? clerkParameters()), ...(options.oauthCredential ? { authentication: 'oAuth2' } : {}) },
 			credentials: options.oauthCredential
 				? { payrollSmtpOAuth2Api: options.oauthCredential }
-				: { payrollSmtpApi: options.credential ?? smtpCredential(options.server) },
+				: { payrollSmtpApi: options.credential ?? smtpCredential(options.server!) },
 			settings: options.settings,
+			typeVersion: options.typeVersion,
 		},
 		items: options.items,
 		binaryMode: options.binaryMode,

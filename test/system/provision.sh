@@ -5,6 +5,8 @@
 #   openssl                         makes the test CA and server certificates (test/support)
 #   postfix, libsasl2-modules,      the real MTA of test/mta: Postfix with Cyrus SASL (saslpasswd2
 #   sasl2-bin                       and the PLAIN/LOGIN/CRAM-MD5 mechanisms)
+#   iproute2                        a network namespace for a server that is not on loopback
+#                                   (test/support/remoteSmtpServer.ts)
 #
 # Idempotent: with everything installed it prints one line and changes nothing. Otherwise, as root
 # with apt-get, it installs exactly the missing Debian packages; without root or apt-get it fails
@@ -16,9 +18,9 @@
 # their own Postfix from a temporary folder. A Postfix that was already installed is left as it was.
 set -euo pipefail
 
-packages=(qpdf openssl postfix libsasl2-modules sasl2-bin)
+packages=(qpdf openssl postfix libsasl2-modules sasl2-bin iproute2)
 # Without dpkg (not Debian), the commands stand in for the packages.
-commands=(qpdf openssl postconf saslpasswd2)
+commands=(qpdf openssl postconf saslpasswd2 ip)
 
 say() { printf 'test tools: %s\n' "$*"; }
 

@@ -38,6 +38,7 @@ function credential(server: TestSmtpServer, connection: string) {
 		authMethod: 'login',
 		user: 'clerk',
 		password: 'right-password',
+		advancedTls: true,
 		caCertificate: certificates.ca.cert,
 	};
 }
@@ -66,7 +67,7 @@ describe('connection modes against a server that offers STARTTLS', () => {
 });
 
 describe('connection modes against a server without STARTTLS', () => {
-	it.each(['auto', 'plaintext'])('%s sends in plain text', async (connection) => {
+	it.each(['auto', 'plaintext'])('%s sends in plain text to this computer (loopback)', async (connection) => {
 		await withServer('none', async (server) => {
 			expectSent(await sendOne(credential(server, connection)));
 			expect(server.messages[0].secure).toBe(false);
@@ -103,9 +104,9 @@ describe('connection modes against an implicit-TLS server', () => {
 });
 
 describe('port 0 and automatic TLS', () => {
-	const optionsFor = (connection: string, port = 0) =>
+	const optionsFor = (connection: string, port = 0, host = 'smtp.example.com') =>
 		smtpTransportOptions(
-			readSmtpSettings({ host: 'smtp.example.com', port, connection, authMethod: 'none' }),
+			readSmtpSettings({ host, port, connection, authMethod: 'none' }),
 			defaultTuning(),
 			new ServerDialogue(),
 		);
@@ -121,9 +122,15 @@ describe('port 0 and automatic TLS', () => {
 		expect(options.secure).toBe(secure);
 	});
 
-	it('auto on port 465 uses implicit TLS, elsewhere STARTTLS when offered', () => {
+	it('auto on port 465 uses implicit TLS, elsewhere STARTTLS, required for any host but this computer', () => {
 		expect(optionsFor('auto', 465).secure).toBe(true);
-		expect(optionsFor('auto', 587)).toMatchObject({ secure: false, requireTLS: false, ignoreTLS: false });
+		expect(optionsFor('auto', 587)).toMatchObject({ secure: false, requireTLS: true, ignoreTLS: false });
+		for (const host of ['localhost', '127.0.0.1', '127.12.0.3', '::1', '[::1]', 'mail.localhost']) {
+			expect([host, optionsFor('auto', 25, host).requireTLS]).toEqual([host, false]);
+		}
+		for (const host of ['10.0.0.5', '192.168.1.20', 'relay.corp.example', 'localhost.corp.example', '127.0.0.1.nip.io', '::ffff:10.0.0.1', '0.0.0.0']) {
+			expect([host, optionsFor('auto', 25, host).requireTLS]).toEqual([host, true]);
+		}
 	});
 
 	it('plaintext ignores STARTTLS, startTls requires it', () => {

@@ -24,6 +24,11 @@ export class ServerDialogue {
 
 	private unknownOutcomes = 0;
 
+	/** Connections that asked to STARTTLS and await the server's 220. */
+	private readonly awaitingStartTls = new Set<string>();
+
+	private startTlsUpgrades = 0;
+
 	constructor(private readonly transcript?: TranscriptSink) {}
 
 	/** SASL mechanisms of the latest EHLO reply, undefined until one arrived. */
@@ -41,6 +46,11 @@ export class ServerDialogue {
 	offersExtension(name: string): boolean | undefined {
 		if (!this.ehloReply) return undefined;
 		return this.ehloReply.some((line) => new RegExp(`^250[ -]${name}\\b`, 'i').test(line));
+	}
+
+	/** Whether a connection was upgraded with STARTTLS (the server said 220 to it). */
+	upgradedWithStartTls(): boolean {
+		return this.startTlsUpgrades > 0;
 	}
 
 	/** True once for each connection that broke while the server held a complete message. */
@@ -64,9 +74,11 @@ export class ServerDialogue {
 		if (typeof message !== 'string') return;
 		if (tnx === 'client') {
 			if (/^EHLO\b/i.test(message)) this.awaitingEhloReply.add(sid);
+			if (/^STARTTLS$/i.test(message.trim())) this.awaitingStartTls.add(sid);
 			this.write(`C: ${message}`);
 		} else if (tnx === 'server') {
 			this.awaitingVerdict.delete(sid);
+			if (this.awaitingStartTls.delete(sid) && message.startsWith('220')) this.startTlsUpgrades += 1;
 			if (this.awaitingEhloReply.delete(sid)) this.ehloReply = message.split(/\r?\n/);
 			this.write(`S: ${message}`);
 		}

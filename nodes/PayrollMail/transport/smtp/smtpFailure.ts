@@ -14,9 +14,23 @@ export interface FailureContext {
 	outcomeUnknown?: boolean;
 	/** The login is XOAUTH2 with tokens from the "Payroll Mail SMTP OAuth2 API" credential. */
 	oauth2Credential?: boolean;
+	/** Why STARTTLS was a must: Connection Security Automatic (a host beyond this computer) or STARTTLS (Required). */
+	encryptionDemanded?: 'automatic' | 'required';
 }
 
 const CERTIFICATE_PROBLEM = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME|HOSTNAME_MISMATCH/;
+
+/** What to do about a certificate n8n cannot trust depends on why: each cause has its own remedy. */
+function certificateMessage(reason: string): string {
+	const said = `The server's certificate could not be verified (${reason.trim()})`;
+	if (/EXPIRED|NOT_YET_VALID|certificate has expired/i.test(reason)) {
+		return `${said}: it is out of date. The server's administrator must renew it; until then nothing is sent`;
+	}
+	if (/ALTNAME|HOSTNAME_MISMATCH|does not match|Hostname\/IP/i.test(reason)) {
+		return `${said}: it is made out to another name. Enter the server's name as Host, or, when Host is an IP address, the name on the certificate under TLS Server Name in the credential`;
+	}
+	return `${said}. If your company runs its own certificate authority, add its certificate under Company CA Certificate in the credential (Advanced Connection Settings)`;
+}
 const CONNECTION_CODES = new Set(['ECONNECTION', 'ESOCKET', 'EDNS', 'ETIMEDOUT', 'EPROTOCOL']);
 
 export function classifySmtpError(error: unknown, context: FailureContext): DeliveryFailure {
@@ -44,24 +58,20 @@ export function classifySmtpError(error: unknown, context: FailureContext): Deli
 		const { stage, message, transient, effect } = provider;
 		return new DeliveryFailure(mailError(stage, code, message, base), transient, recipientRefusals(err.rejectedErrors), effect);
 	}
-	const certificateCode = [err.originalCode, code, err.message].find((text) =>
-		CERTIFICATE_PROBLEM.test(text ?? ''),
-	);
-	if (certificateCode) {
-		return failure(
-			'tls',
-			`The server's certificate could not be verified (${err.message}). Add your company CA under ` +
-				'"Company CA Certificate" in the credential, or set "TLS Server Name" when Host is an IP address',
-		);
-	}
+	const certificateProblem = [err.originalCode, code, err.message].find((text) => CERTIFICATE_PROBLEM.test(text ?? ''));
+	if (certificateProblem) return failure('tls', certificateMessage(`${err.originalCode ?? ''} ${err.message ?? ''}`));
 	if (code === 'ETLS' || code === 'EREQUIRETLS') {
 		const notOffered = /STARTTLS/i.test(err.command ?? '') || /STARTTLS/i.test(err.message);
 		return failure(
 			'tls',
-			notOffered && !serverWords.startsWith('4')
-				? 'The server does not offer STARTTLS and the credential requires it: ' +
-						'choose SSL/TLS (port 465) if the server offers that, or ask your provider'
-				: `Encryption could not be set up: ${serverWords || err.message}`,
+			!notOffered || serverWords.startsWith('4')
+				? `Encryption could not be set up: ${serverWords || err.message}`
+				: context.encryptionDemanded === 'automatic'
+					? 'The server offers no encryption (no STARTTLS), so nothing was sent and the password was not given to it. ' +
+						'If it is a relay inside your company network that has none, choose Connection Security → Plain Text in the credential; ' +
+						'otherwise choose SSL/TLS (port 465) if the server offers that, or ask your provider'
+					: 'The server does not offer STARTTLS and the credential requires it: ' +
+						'choose SSL/TLS (port 465) if the server offers that, or ask your provider',
 		);
 	}
 	if (code === 'EAUTH' || code === 'ENOAUTH' || code === 'EOAUTH2') {

@@ -1,8 +1,8 @@
-import { rootCertificates } from 'node:tls';
 import { createTransport } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 
+import { tlsOptions, usesImplicitTls, type Protection } from './connectionSecurity';
 import { ntlmAuthHandler } from './ntlmAuth';
 import { oauthLogin, serverRefusedToken, type TokenSource } from './oauthLogin';
 import { ServerDialogue, type TranscriptSink } from './serverDialogue';
@@ -35,8 +35,8 @@ const SASL_MECHANISM: Record<Exclude<AuthMethod, 'auto' | 'none'>, string> = {
 
 /** One pooled SMTP connection set, opened from the credential, used for a whole execution. */
 export interface SmtpTransport extends MailCarrier {
-	/** Connects, negotiates TLS and logs in exactly as a send would, then hangs up. */
-	verify(): Promise<void>;
+	/** Connects, negotiates TLS and logs in exactly as a send would, then hangs up; says how the connection was protected. */
+	verify(): Promise<Protection>;
 }
 
 /** The SASL mechanism forced by the credential, undefined when the server may choose. */
@@ -51,8 +51,6 @@ export function smtpTransportOptions(
 	dialogue: ServerDialogue,
 	tokens?: TokenSource,
 ): SMTPPool.Options {
-	const implicitTls =
-		settings.connection === 'sslTls' || (settings.connection === 'auto' && settings.port === 465);
 	return {
 		pool: true,
 		maxConnections: tuning.parallelConnections,
@@ -62,16 +60,8 @@ export function smtpTransportOptions(
 		maxRequeues: 0,
 		host: settings.host,
 		port: settings.port,
-		secure: implicitTls,
-		requireTLS: settings.connection === 'startTls',
-		ignoreTLS: settings.connection === 'plaintext',
+		...tlsOptions(settings),
 		name: settings.clientHostName || undefined,
-		tls: {
-			rejectUnauthorized: !settings.allowUnauthorizedCerts,
-			// `ca` replaces Node's trust store, so the public roots are handed over too.
-			ca: settings.caCertificate ? [...rootCertificates, settings.caCertificate] : undefined,
-			servername: settings.tlsServerName || undefined,
-		},
 		connectionTimeout: tuning.connectionTimeoutMs,
 		greetingTimeout: tuning.greetingTimeoutMs,
 		socketTimeout: tuning.socketTimeoutMs,
@@ -142,6 +132,7 @@ export function openSmtpTransport(settings: SmtpSettings, tuning: TransportTunin
 			offeredAuthMethods: dialogue.offeredAuthMethods(),
 			outcomeUnknown: dialogue.takeUnknownOutcome(),
 			oauth2Credential: tokens !== undefined,
+			encryptionDemanded: settings.connection === 'auto' ? 'automatic' : 'required',
 		});
 
 	// nodemailer sends an 8-bit body to a 7-bit server and a UTF-8 address to a server without
@@ -172,6 +163,7 @@ export function openSmtpTransport(settings: SmtpSettings, tuning: TransportTunin
 		async verify() {
 			try {
 				await withTokenRenewal(async () => transporter.verify());
+				return usesImplicitTls(settings) ? 'sslTls' : dialogue.upgradedWithStartTls() ? 'startTls' : 'none';
 			} catch (error) {
 				throw classify(error);
 			}
