@@ -3,7 +3,6 @@ import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
 import { tlsAndGreetingFields } from './tlsAndGreetingFields';
 
 const authenticated = { hide: { authMethod: ['none'] } };
-const tlsInUse = { hide: { connection: ['plaintext'] } };
 
 export class PayrollSmtpApi implements ICredentialType {
 	name = 'payrollSmtpApi';
@@ -33,7 +32,7 @@ export class PayrollSmtpApi implements ICredentialType {
 			type: 'number',
 			default: 0,
 			typeOptions: { minValue: 0, maxValue: 65535 },
-			hint: '0 = automatic: 465 for SSL/TLS, 587 for STARTTLS, 25 otherwise',
+			hint: 'Leave 0 for the usual port of the security chosen: 465 for SSL/TLS, 587 for STARTTLS, 25 for plain text',
 		},
 		{
 			displayName: 'Connection Security',
@@ -44,12 +43,12 @@ export class PayrollSmtpApi implements ICredentialType {
 				{
 					name: 'Automatic',
 					value: 'auto',
-					description: 'SSL/TLS on port 465, otherwise STARTTLS whenever the server offers it',
+					description: 'SSL/TLS on port 465, otherwise STARTTLS; a server that offers no encryption gets nothing (unless it is this computer)',
 				},
 				{
 					name: 'Plain Text (No Encryption)',
 					value: 'plaintext',
-					description: 'Never encrypt, even if the server offers it. Only for a relay inside your own network.',
+					description: 'Never encrypt, even if the server offers it: only for a relay inside your company network',
 				},
 				{
 					name: 'SSL/TLS',
@@ -74,14 +73,17 @@ export class PayrollSmtpApi implements ICredentialType {
 					value: 'auto',
 					description: 'Log in with the best method the server offers (no login when User is empty)',
 				},
-				{ name: 'CRAM-MD5', value: 'cramMd5' },
-				{ name: 'LOGIN', value: 'login' },
-				{ name: 'None', value: 'none', description: 'The server accepts mail without a login' },
-				{ name: 'NTLM (Microsoft Exchange)', value: 'ntlm' },
-				{ name: 'PLAIN', value: 'plain' },
-				{ name: 'XOAUTH2 (Microsoft 365, Google)', value: 'xoauth2' },
+				{ name: 'CRAM-MD5', value: 'cramMd5', description: 'Only this method; if the server refuses it, nothing is sent' },
+				{ name: 'LOGIN', value: 'login', description: 'Only this method; if the server refuses it, nothing is sent' },
+				{ name: 'None', value: 'none', description: 'No login: the server accepts mail from this computer without one' },
+				{ name: 'NTLM (Microsoft Exchange)', value: 'ntlm', description: 'Windows login to an Exchange server in your company' },
+				{ name: 'PLAIN', value: 'plain', description: 'Only this method; if the server refuses it, nothing is sent' },
+				{
+					name: 'XOAUTH2 With a Token',
+					value: 'xoauth2',
+					description: 'A token you obtained yourself; for Microsoft 365 and Google the Payroll Mail SMTP OAuth2 API credential is easier',
+				},
 			],
-			hint: 'A chosen method is never replaced by a send without login: if the server refuses it, the mails fail',
 		},
 		{
 			displayName: 'User',
@@ -154,9 +156,16 @@ export class PayrollSmtpApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			displayOptions: { show: { authMethod: ['xoauth2'] } },
-			placeholder: 'https://login.microsoftonline.com/common/oauth2/v2.0/token',
-			description: "Your provider's token endpoint; empty uses Google's",
+			placeholder: 'https://oauth2.googleapis.com/token',
+			description: "Your provider's token endpoint, e.g. https://login.microsoftonline.com/&lt;tenant&gt;/oauth2/v2.0/token; empty uses Google's",
 		},
-		...tlsAndGreetingFields(tlsInUse),
+		{
+			displayName: 'Advanced Connection Settings',
+			name: 'advancedTls',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to show the settings for a company relay: certificates, TLS server name and greeting name. Most mail providers need none of them.',
+		},
+		...tlsAndGreetingFields({ show: { advancedTls: [true] }, hide: { connection: ['plaintext'] } }, { show: { advancedTls: [true] } }),
 	];
 }

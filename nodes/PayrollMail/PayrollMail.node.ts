@@ -16,8 +16,11 @@ export class PayrollMail implements INodeType {
 		name: 'payrollMail',
 		icon: { light: 'file:payrollMail.svg', dark: 'file:payrollMail.dark.svg' },
 		group: ['output'],
-		version: 1,
-		subtitle: '={{ $parameter["batchSize"] ? "batches of " + $parameter["batchSize"] : "one batch" }}',
+		// 1.1: Send Mode at the top instead of Dry Run and Test Recipient under Options.
+		version: [1, 1.1],
+		defaultVersion: 1.1,
+		subtitle:
+			'={{ $parameter["sendMode"] === "dryRun" ? "dry run: sends nothing" : $parameter["sendMode"] === "testRecipient" ? "only to the test address" : $parameter["batchSize"] ? "batches of " + $parameter["batchSize"] : "one batch" }}',
 		description: 'Mail every employee their payslip, in batches your SMTP provider accepts, with an archive copy',
 		defaults: { name: 'Payroll Mail' },
 		inputs: [NodeConnectionTypes.Main],

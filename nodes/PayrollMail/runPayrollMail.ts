@@ -10,7 +10,7 @@ import { readMailAccount } from './input/credential';
 import { openLedger } from './input/ledger';
 import { PropertyListError } from './input/propertyList';
 import { readMailRequest } from './input/readMailRequest';
-import { readRunSettings, type RunSettings } from './input/runSettings';
+import { readRunSettings, type RunSettings, type SendMode } from './input/runSettings';
 import { systemClock } from './plan/clock';
 import { Pacer, plannedBatch } from './plan/pacer';
 import { emlBinaries } from './result/emlBinary';
@@ -38,7 +38,7 @@ export async function runPayrollMail(context: IExecuteFunctions): Promise<INodeE
 	let carrier: MailCarrier | undefined;
 	try {
 		settings = readRunSettings(context);
-		composed = items.map((_, itemIndex) => composeItem(context, itemIndex));
+		composed = items.map((_, itemIndex) => composeItem(context, itemIndex, settings.sendMode));
 		refuseUnusableSender(context, composed);
 		if (!settings.dryRun) ({ carrier, scrubber } = await open(context, settings));
 	} catch (error) {
@@ -75,9 +75,9 @@ function asNodeError(context: IExecuteFunctions, error: unknown, scrubber: Secre
 	return nodeError;
 }
 
-function composeItem(context: IExecuteFunctions, itemIndex: number): Composed {
+function composeItem(context: IExecuteFunctions, itemIndex: number, sendMode: SendMode): Composed {
 	try {
-		return { request: readMailRequest(context, itemIndex) };
+		return { request: readMailRequest(context, itemIndex, sendMode) };
 	} catch (error) {
 		if (error instanceof PropertyListError) {
 			throw configurationError(context.getNode(), error.message, itemIndex);

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 
 import type { INodeProperties } from 'n8n-workflow';
 
+import { PayrollSmtpApi } from '../../credentials/PayrollSmtpApi.credentials';
+import { PayrollSmtpOAuth2Api } from '../../credentials/PayrollSmtpOAuth2Api.credentials';
 import { payrollMailProperties } from '../../nodes/PayrollMail/PayrollMail.description';
 
 const EXAMPLES_DIR = join(__dirname, '..', '..', 'examples');
@@ -44,6 +46,22 @@ function knownNames(properties: INodeProperties[]): { topLevel: Set<string>; ins
 	}
 	return { topLevel: new Set(properties.map((property) => property.name)), inside };
 }
+
+/** Every label the editor shows for Payroll Mail and its credentials: parameter, option and choice names. */
+function editorLabels(properties: INodeProperties[]): string[] {
+	return properties.flatMap((property) => [
+		property.displayName,
+		...(property.options ?? []).flatMap((option) =>
+			'displayName' in option && 'type' in option ? editorLabels([option as INodeProperties]) : 'name' in option ? [String(option.name)] : [],
+		),
+	]);
+}
+
+/**
+ * Words of n8n's own editor that the notes use, and the credential names: checked by hand in
+ * n8n 1.x and 2.x (the credential dialog saves and tests with Save; the node panel's outputs).
+ */
+const N8N_WORDS = ['Credential', 'Save', 'Sent', 'Failed', 'Payroll Mail SMTP', 'Header Auth', 'Delimiter', 'Test'];
 
 function load(file: string): WorkflowFile {
 	return JSON.parse(readFileSync(join(EXAMPLES_DIR, file), 'utf8')) as WorkflowFile;
@@ -99,7 +117,27 @@ describe.each(EXPECTED)('%s', (file) => {
 			expect(node.parameters[required.name]).toEqual(expect.any(String));
 		}
 		expect(Object.keys(node.credentials ?? {})).toEqual(['payrollSmtpApi']);
+		// The newest version, and imported in Dry Run: nothing goes out until the clerk chooses Send.
+		expect(node.typeVersion).toBe(1.1);
+		expect(node.parameters.sendMode).toBe('dryRun');
 		expect(node.credentials?.payrollSmtpApi.name).toEqual(expect.any(String));
+	});
+
+	it('its note names only what the editor shows: node names, Payroll Mail\'s labels and choices, n8n\'s own words', () => {
+		const labels = new Set([
+			...workflow.nodes.map((node) => node.name),
+			...editorLabels(payrollMailProperties),
+			...editorLabels(new PayrollSmtpApi().properties),
+			...editorLabels(new PayrollSmtpOAuth2Api().properties),
+			...N8N_WORDS,
+		]);
+		const notes = workflow.nodes.filter((node) => node.type === 'n8n-nodes-base.stickyNote').map((node) => String(node.parameters.content));
+		expect(notes.length).toBeGreaterThan(0);
+		// Bold words are what the clerk looks for on screen; "A → B" is a path through the panel.
+		const named = notes.flatMap((note) => [...note.matchAll(/\*\*([^*]+)\*\*/g)].flatMap((match) => match[1].split(' → ')));
+		const unknown = named.filter((name) => !labels.has(name) && !/^(It sends nothing yet|Try it first)$/.test(name));
+		expect(unknown).toEqual([]);
+		expect(notes.join('\n')).not.toMatch(/press \*\*Test\*\*/);
 	});
 
 	it('connects only nodes that exist, and both outputs of Payroll Mail: Sent (0) and Failed (1)', () => {

@@ -62,6 +62,7 @@ describe(`Postfix ${prerequisites.version ?? ''} on 127.0.0.1 as the company rel
 		authMethod: 'login',
 		user: SMTP_USER,
 		password: SMTP_PASSWORD,
+		advancedTls: true,
 		caCertificate: certificates.ca.cert,
 		...overrides,
 	});

@@ -38,7 +38,7 @@ describe.each(['filesystem', 'default'] as const)('12 employees over STARTTLS + 
 			server,
 			items: employeeItems(staff),
 			parameters: clerkParameters({ bccEmail: ARCHIVE }),
-			credential: smtpCredential(server, { connection: 'startTls', caCertificate: certificates.ca.cert }),
+			credential: smtpCredential(server, { connection: 'startTls', advancedTls: true, caCertificate: certificates.ca.cert }),
 			binaryMode,
 		});
 	});

@@ -109,7 +109,7 @@ describe('dry run', () => {
 			const { outputs } = await runPayrollMail({
 				server,
 				items,
-				parameters: clerkParameters({ bccEmail: 'archive@example.com', batchSize: 2, options: { dryRun: true } }),
+				parameters: clerkParameters({ sendMode: 'dryRun', bccEmail: 'archive@example.com', batchSize: 2 }),
 			});
 			expect(server.connections).toEqual([]);
 			expect(outputs[0].map((item) => mailOf(item).status)).toEqual(['dryRun', 'dryRun', 'dryRun', 'dryRun']);
@@ -131,8 +131,10 @@ describe('test recipient', () => {
 				server,
 				items: employeeItems(staff),
 				parameters: clerkParameters({
+					sendMode: 'testRecipient',
+					testRecipient: 'clerk@example.com',
 					bccEmail: 'archive@example.com',
-					options: { ccEmail: 'hr@example.com', testRecipient: 'clerk@example.com' },
+					options: { ccEmail: 'hr@example.com' },
 				}),
 			});
 			expect(server.messages.map((message) => message.to)).toEqual([

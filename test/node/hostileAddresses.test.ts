@@ -150,7 +150,13 @@ describe('the sender and the test recipient, from the corpus of single mailboxes
 		const { outputs } = await runPayrollMail({
 			server,
 			items: caseItems([...single.map((field) => ({ tester: field.text })), ...refusedSingles.map((field) => ({ tester: field.text }))]),
-			parameters: clerkParameters({ ...TRACED, toEmail: EMPLOYEE, options: { ...TRACED.options, ccEmail: 'boss@payroll.example', testRecipient: '={{ $json.tester }}' } }),
+			parameters: clerkParameters({
+				...TRACED,
+				sendMode: 'testRecipient',
+				testRecipient: '={{ $json.tester }}',
+				toEmail: EMPLOYEE,
+				options: { ...TRACED.options, ccEmail: 'boss@payroll.example' },
+			}),
 		});
 		expect(outputs[0]).toHaveLength(single.length);
 		expect(outputs[1]).toHaveLength(refusedSingles.length);
@@ -161,7 +167,7 @@ describe('the sender and the test recipient, from the corpus of single mailboxes
 			expect(headerMailboxes(parsed.to).map((mailbox) => mailbox.address)).toEqual([wire(field.mailboxes[0].address)]);
 			expect(parsed.cc).toBeUndefined();
 		});
-		for (const { json } of outputs[1]) expect(mailOf({ json }).error).toMatchObject({ stage: 'validation', message: expect.stringMatching(/^Test Recipient/) });
+		for (const { json } of outputs[1]) expect(mailOf({ json }).error).toMatchObject({ stage: 'validation', message: expect.stringMatching(/^Test Address/) });
 	});
 });
 

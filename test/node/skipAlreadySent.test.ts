@@ -99,7 +99,7 @@ describe('Skip Already Sent: a mail is its key together with its recipients', ()
 		const staticData: IDataObject = {};
 		const items = employeeItems(employees(2));
 		const key = { idempotencyKey: '={{ $json.email }}-{{ $json.period }}' };
-		const test = await runPayrollMail({ server, items, parameters: skipping({ ...key, testRecipient: 'clerk@example.com' }), staticData });
+		const test = await runPayrollMail({ server, items, parameters: skipping(key, { sendMode: 'testRecipient', testRecipient: 'clerk@example.com' }), staticData });
 		expect(statuses(test.outputs)).toEqual([['sent', 'sent'], []]);
 		const real = await runPayrollMail({ server, items, parameters: skipping(key), staticData });
 		expect(statuses(real.outputs)).toEqual([['sent', 'sent'], []]);

@@ -52,8 +52,8 @@ export const mailFields: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		required: true,
-		placeholder: 'anna.muster@example.com',
-		description: 'The employee\'s address, usually an expression that reads it from the item. Several addresses: separate them with commas.',
+		placeholder: '{{ $json.email }}',
+		description: "The employee's address: drag its field from the input on the left, and n8n writes the expression. Several addresses: separate them with commas.",
 	},
 	{
 		displayName: 'Subject',
@@ -101,12 +101,12 @@ export const mailFields: INodeProperties[] = [
 		placeholder: '{\\rtf1\\ansi Dear {{ $json.name }}\\par}',
 	},
 	{
-		displayName: 'Attachments',
+		displayName: 'Attachment Field Names',
 		name: 'attachments',
 		type: 'string',
 		default: 'data',
 		placeholder: 'data, payslip',
-		hint: 'Names of the binary properties that hold the files, separated by commas. A PDF must be a real PDF.',
+		hint: 'The input fields that hold the files (usually data), separated by commas. A file named or typed as PDF must really be one.',
 	},
 	{
 		displayName: 'Recipients',
@@ -115,8 +115,9 @@ export const mailFields: INodeProperties[] = [
 		default: 'together',
 		options: [
 			{
-				name: 'One Mail to All Addresses of the Item',
+				name: 'One Mail to All of the Employee\'s Addresses',
 				value: 'together',
+				description: 'Every address in To Email gets the same mail and sees the others',
 			},
 			{
 				name: 'One Mail per Address',

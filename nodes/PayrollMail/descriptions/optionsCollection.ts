@@ -1,6 +1,11 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-/** The Options collection: what a clerk adds when the defaults do not fit. */
+/**
+ * The Options collection: what a clerk adds when the defaults do not fit, each shown only where it
+ * applies (the key and Resend Unconfirmed with Skip Already Sent, inline images with HTML, the
+ * SMTP-only ones not for a pickup folder). n8n's lint keeps them in alphabetical order; the two
+ * safety switches moved out to Send Mode in version 1.1.
+ */
 export const optionsCollection: INodeProperties = {
 	displayName: 'Options',
 	name: 'options',
@@ -8,6 +13,13 @@ export const optionsCollection: INodeProperties = {
 	placeholder: 'Add Option',
 	default: {},
 	options: [
+		{
+			displayName: 'Add Mail File (EML) to Output',
+			name: 'includeEml',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to add each mail, exactly as sent, to its output item as binary "eml", e.g. to archive it',
+		},
 		{
 			displayName: 'Auto-Submitted Header',
 			name: 'autoSubmitted',
@@ -40,6 +52,7 @@ export const optionsCollection: INodeProperties = {
 			name: 'connectionTimeout',
 			type: 'number',
 			default: 30,
+			displayOptions: { hide: { '/delivery': ['pickupDirectory'] } },
 			typeOptions: { minValue: 1, maxValue: 3600 },
 			description: 'How long to wait for the server to accept the connection',
 		},
@@ -50,6 +63,7 @@ export const optionsCollection: INodeProperties = {
 			typeOptions: { multipleValues: true },
 			default: {},
 			placeholder: 'Add Header',
+			description: 'Extra header lines for the receiving systems, e.g. the payroll period',
 			options: [
 				{
 					displayName: 'Header',
@@ -66,6 +80,7 @@ export const optionsCollection: INodeProperties = {
 			name: 'dryRun',
 			type: 'boolean',
 			default: false,
+			displayOptions: { show: { '@version': [1] } },
 			description: 'Whether to build every mail and check addresses and attachments without sending anything',
 		},
 		{
@@ -80,37 +95,34 @@ export const optionsCollection: INodeProperties = {
 			name: 'greetingTimeout',
 			type: 'number',
 			default: 30,
+			displayOptions: { hide: { '/delivery': ['pickupDirectory'] } },
 			typeOptions: { minValue: 1, maxValue: 3600 },
 			description: 'How long to wait for the server\'s greeting once connected',
-		},
-		{
-			displayName: 'Idempotency Key',
-			name: 'idempotencyKey',
-			type: 'string',
-			default: '',
-			placeholder: '{{ $json.employeeId }}-{{ $json.period }}',
-			description: 'With Skip Already Sent: what makes a mail "the same"; empty uses the recipients, subject and attachments',
-		},
-		{
-			displayName: 'Include EML',
-			name: 'includeEml',
-			type: 'boolean',
-			default: false,
-			description: 'Whether to add each mail, exactly as sent, to its output item as binary "eml", e.g. to archive it',
 		},
 		{
 			displayName: 'Inline Images',
 			name: 'inlineImages',
 			type: 'string',
 			default: '',
+			displayOptions: { show: { '/emailFormat': ['html', 'both'] } },
 			placeholder: 'logo',
 			description: 'Binary properties to embed, separated by commas; the HTML shows each as &lt;img src="cid:logo"&gt;',
+		},
+		{
+			displayName: 'Key Identifying the Mail',
+			name: 'idempotencyKey',
+			type: 'string',
+			default: '',
+			displayOptions: { show: { skipAlreadySent: [true] } },
+			placeholder: '{{ $json.employeeId }}-{{ $json.period }}',
+			description: 'What makes a mail the same one in a later run, e.g. employee number and month; empty: its recipients, subject and attachments',
 		},
 		{
 			displayName: 'Log SMTP Conversation',
 			name: 'smtpLog',
 			type: 'boolean',
 			default: false,
+			displayOptions: { hide: { '/delivery': ['pickupDirectory'] } },
 			description: 'Whether to write the conversation with the mail server to n8n\'s log, for troubleshooting. Passwords and tokens are removed.',
 		},
 		{
@@ -118,6 +130,7 @@ export const optionsCollection: INodeProperties = {
 			name: 'mailsPerConnection',
 			type: 'number',
 			default: 100,
+			displayOptions: { hide: { '/delivery': ['pickupDirectory'] } },
 			typeOptions: { minValue: 0, numberPrecision: 0 },
 			description: 'How many mails go over one connection before it is closed and a new one opened (with a new login). Lower it if your provider limits mails per connection; 0 means no limit.',
 		},
@@ -126,6 +139,7 @@ export const optionsCollection: INodeProperties = {
 			name: 'parallelConnections',
 			type: 'number',
 			default: 1,
+			displayOptions: { hide: { '/delivery': ['pickupDirectory'] } },
 			typeOptions: { minValue: 1, maxValue: 10, numberPrecision: 0 },
 			description: 'How many connections send at once. Mails still start in input order and batch limits still hold. Check how many your provider allows.',
 		},
@@ -150,12 +164,14 @@ export const optionsCollection: INodeProperties = {
 			type: 'string',
 			default: '',
 			placeholder: 'hr@example.com',
+			description: "Where the employees' replies go, if not to the sender",
 		},
 		{
 			displayName: 'Resend Unconfirmed Mails',
 			name: 'resendUnconfirmed',
 			type: 'boolean',
 			default: false,
+			displayOptions: { show: { skipAlreadySent: [true] } },
 			description:
 				'Whether to send again, with Skip Already Sent, a mail an earlier run claimed but never confirmed (n8n stopped while it was on its way). Turn it on only for the employees whose archive copy shows the mail is missing, e.g. with an expression.',
 		},
@@ -172,7 +188,7 @@ export const optionsCollection: INodeProperties = {
 			name: 'retryWait',
 			type: 'number',
 			default: 5,
-			typeOptions: { minValue: 0, maxValue: 3600, numberPrecision: 2 },
+			typeOptions: { minValue: 0, maxValue: 3600 },
 			description: 'Wait before the first retry; it doubles for each further one',
 		},
 		{
@@ -180,6 +196,7 @@ export const optionsCollection: INodeProperties = {
 			name: 'socketTimeout',
 			type: 'number',
 			default: 60,
+			displayOptions: { hide: { '/delivery': ['pickupDirectory'] } },
 			typeOptions: { minValue: 1, maxValue: 3600 },
 			description: 'How long the server may stay silent in the middle of a conversation before the attempt counts as failed',
 		},
@@ -195,6 +212,7 @@ export const optionsCollection: INodeProperties = {
 			name: 'testRecipient',
 			type: 'string',
 			default: '',
+			displayOptions: { show: { '@version': [1] } },
 			placeholder: 'me@example.com',
 			description: 'Send every mail to this address only, instead of the employees, CC and archive copy',
 		},

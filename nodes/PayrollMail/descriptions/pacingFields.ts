@@ -15,7 +15,7 @@ export const pacingFields: INodeProperties[] = [
 		name: 'batchWait',
 		type: 'number',
 		default: 0,
-		typeOptions: { minValue: 0, maxValue: 86400, numberPrecision: 2 },
+		typeOptions: { minValue: 0, maxValue: 86400 },
 		displayOptions: { hide: { batchSize: [0] } },
 	},
 	{
@@ -23,6 +23,6 @@ export const pacingFields: INodeProperties[] = [
 		name: 'mailDelay',
 		type: 'number',
 		default: 0,
-		typeOptions: { minValue: 0, maxValue: 3600, numberPrecision: 2 },
+		typeOptions: { minValue: 0, maxValue: 3600 },
 	},
 ];

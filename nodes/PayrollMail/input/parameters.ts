@@ -8,6 +8,7 @@ import { payrollMailProperties } from '../PayrollMail.description';
  * employee. Every parameter of the description is in exactly one list (a test checks it).
  */
 export const RUN_WIDE_PARAMETERS = [
+	'sendMode',
 	'delivery',
 	'authentication',
 	'pickupDirectory',
@@ -28,6 +29,7 @@ export const RUN_WIDE_PARAMETERS = [
 ] as const;
 
 export const PER_ITEM_PARAMETERS = [
+	'testRecipient',
 	'fromEmail',
 	'toEmail',
 	'subject',

@@ -5,17 +5,22 @@ import { checkCustomHeaders, type CustomHeader } from '../compose/customHeaders'
 import { composeContent, type MailBody, type TextFormat } from '../compose/mailContent';
 import type { MailRequest, RecipientMode } from '../compose/mailRequest';
 import { defaultOf, type PerItemParameter } from './parameters';
+import type { SendMode } from './runSettings';
 import { parsePropertyList } from './propertyList';
 
 /** Reads the node's per-item parameters as evaluated for one item; throws what a clerk must correct. */
-export function readMailRequest(context: IExecuteFunctions, itemIndex: number): MailRequest {
+export function readMailRequest(context: IExecuteFunctions, itemIndex: number, sendMode: SendMode): MailRequest {
 	const value = (path: PerItemParameter) => context.getNodeParameter(path, itemIndex, defaultOf(path)) as unknown;
 	const text = (path: PerItemParameter) => String(value(path) ?? '');
 	const trimmed = (path: PerItemParameter) => text(path).trim();
 
 	const to = withoutRepeats(parseMailboxes(text('toEmail'), 'To Email'));
 	if (to.length === 0) throw new AddressError('To Email', 'To Email is empty for this item');
-	const testRecipient = trimmed('options.testRecipient');
+	// Version 1 nodes have Test Recipient under Options.
+	const testRecipient = sendMode === 'testRecipient' ? trimmed('testRecipient') : trimmed('options.testRecipient');
+	if (sendMode === 'testRecipient' && !testRecipient) {
+		throw new AddressError('Test Address', 'Test Address is empty: enter your own address, or choose Send Mode → Send');
+	}
 	const attachmentProperties = parsePropertyList(text('attachments'));
 	const inlineImageProperties = parsePropertyList(trimmed('options.inlineImages'), 'Inline Images');
 	const subject = text('subject');
@@ -47,7 +52,7 @@ export function readMailRequest(context: IExecuteFunctions, itemIndex: number): 
 		),
 		attachmentProperties,
 		recipientMode: value('recipientMode') as RecipientMode,
-		testRecipient: testRecipient ? parseSingleMailbox(testRecipient, 'Test Recipient') : undefined,
+		testRecipient: testRecipient ? parseSingleMailbox(testRecipient, sendMode === 'testRecipient' ? 'Test Address' : 'Test Recipient') : undefined,
 		inlineImageProperties,
 		readReceipt: value('options.readReceipt') === true,
 		autoSubmitted: value('options.autoSubmitted') !== false,

@@ -5,11 +5,15 @@ import type { PacingRules } from '../plan/pacer';
 import type { TransportTuning } from '../transport/smtp/smtpTransport';
 import { defaultOf, describedParameter, isExpression, numberRule, type RunWideParameter } from './parameters';
 
+export type SendMode = 'send' | 'dryRun' | 'testRecipient';
+
 /** What holds for the whole run, read once: the provider's limits and how to retry. */
 export interface RunSettings {
 	pacing: PacingRules;
 	maxRetries: number;
 	retryWaitMs: number;
+	/** Send, build and check only (a dry run), or send to the clerk's test address only. */
+	sendMode: SendMode;
 	dryRun: boolean;
 	tuning: TransportTuning;
 	/** Write the SMTP conversation to n8n's log. */
@@ -34,6 +38,8 @@ export function readRunSettings(context: IExecuteFunctions): RunSettings {
 	const number = (path: RunWideParameter) => checkedNumber(context, path, read(path));
 	// The description's upper bounds keep every wait, retry backoff included, within a timer's reach.
 	const seconds = (path: RunWideParameter) => Math.round(number(path) * 1000);
+	// Version 1 nodes have Dry Run under Options, and no Send Mode.
+	const sendMode: SendMode = read('options.dryRun') === true ? 'dryRun' : (read('sendMode') as SendMode);
 	return {
 		pacing: {
 			batchSize: number('batchSize'),
@@ -42,7 +48,8 @@ export function readRunSettings(context: IExecuteFunctions): RunSettings {
 		},
 		maxRetries: number('options.maxRetries'),
 		retryWaitMs: seconds('options.retryWait'),
-		dryRun: read('options.dryRun') === true,
+		sendMode,
+		dryRun: sendMode === 'dryRun',
 		tuning: {
 			parallelConnections: number('options.parallelConnections'),
 			mailsPerConnection: number('options.mailsPerConnection'),
