@@ -40,7 +40,7 @@ export async function openNodePanel(page: Page, nodeName: string): Promise<void>
 
 /**
  * The parameters visible on the open panel's Parameters tab, top level only, in screen order:
- * their names (`label[for]` holds the name), the credential slot as CREDENTIAL_SLOT.
+ * their names (`label[for]` holds the name), and the credential slot as CREDENTIAL_SLOT.
  */
 export async function visibleParameters(page: Page): Promise<string[]> {
 	return await page.locator(PARAMETERS).evaluate((element, slot) => {
@@ -52,10 +52,12 @@ export async function visibleParameters(page: Page): Promise<string[]> {
 			}
 			return items;
 		};
-		const credential = root.querySelector('[data-test-id="credentials-label"]');
-		const names = credential?.checkVisibility() ? [slot] : [];
-		for (const label of root.querySelectorAll('[data-test-id="parameter-item"] label[for]')) {
-			if (label.checkVisibility() && depth(label) === 1) names.push(label.getAttribute('for') ?? '?');
+		const names: string[] = [];
+		// In document order: 2.x puts the credential slot right above the first parameter it depends on.
+		for (const label of root.querySelectorAll('[data-test-id="credentials-label"], [data-test-id="parameter-item"] label[for]')) {
+			if (!label.checkVisibility()) continue;
+			if (label.getAttribute('data-test-id') === 'credentials-label') names.push(slot);
+			else if (depth(label) === 1) names.push(label.getAttribute('for') ?? '?');
 		}
 		return names;
 	}, CREDENTIAL_SLOT);
