@@ -46,27 +46,53 @@ export interface EditorExpectations {
 	};
 }
 
+/** The credential's switch for the TLS and greeting fields an administrator rarely needs. */
+export const ADVANCED_TLS = 'advancedTls';
+
+/**
+ * Issue 18's design: type version 1.1 with Send Mode first, Dry Run and Test Recipient moved out
+ * of Options, options shown only where they apply, and the credential's expert fields behind a
+ * switch.
+ */
 export const EXPECTED: EditorExpectations = {
-	typeVersion: 1,
-	versions: [1],
-	defaultVersion: 1,
-	// batchSize 0 hides batchWait. n8n's editor hides `authentication` (the credentials depend on
-	// it: it is chosen in the credential dialog) and every parameter `authentication` is shown by
-	// (its displayOptions.show): that hides `delivery` too.
-	parameters: [CREDENTIAL_SLOT, 'fromEmail', 'toEmail', 'subject', 'emailFormat', 'text', 'attachments',
-		'recipientMode', 'bccEmail', 'batchSize', 'mailDelay', 'options'],
-	firstParameter: 'fromEmail',
+	typeVersion: 1.1,
+	versions: [1, 1.1],
+	defaultVersion: 1.1,
+	// As n8n's editor works, two of these stay hidden: `authentication`, because the node's
+	// credentials depend on it (n8n offers it in the credential dialog instead, "SMTP Account" at
+	// its top right; it also hides every parameter `authentication`'s displayOptions.show names, so
+	// `delivery` is hidden while that names it), and `batchWait` while batchSize is 0 (its
+	// displayOptions hide batchSize [0]).
+	parameters: [CREDENTIAL_SLOT, 'sendMode', 'delivery', 'authentication', 'fromEmail', 'toEmail', 'subject', 'emailFormat',
+		'text', 'attachments', 'recipientMode', 'bccEmail', 'batchSize', 'batchWait', 'mailDelay', 'options'],
+	firstParameter: 'sendMode',
+	sendMode: {
+		name: 'sendMode',
+		choices: [
+			['Send', 'send'],
+			['Dry Run', 'dryRun'],
+			['Only to a Test Address', 'testRecipient'],
+		],
+		reveals: { value: 'testRecipient', parameter: 'testRecipient' },
+	},
 	options: {
 		collection: 'options',
-		first: [],
-		never: [],
+		first: ['skipAlreadySent'],
+		never: ['dryRun', 'testRecipient'],
 		gate: 'skipAlreadySent',
-		gated: [],
-		htmlOnly: [],
+		gated: ['idempotencyKey', 'resendUnconfirmed'],
+		htmlOnly: ['inlineImages'],
+	},
+	pickup: {
+		// `authentication` is never on the panel (see parameters), so it cannot disappear.
+		hidden: [CREDENTIAL_SLOT, 'authentication'],
+		shown: ['pickupDirectory'],
+		smtpOnlyOptions: ['parallelConnections', 'mailsPerConnection', 'connectionTimeout', 'greetingTimeout', 'socketTimeout', 'smtpLog'],
 	},
 	credential: {
 		title: 'Payroll Mail SMTP',
 		fields: ['host', 'port', 'connection', 'authMethod', 'user', 'password'],
+		toggle: ADVANCED_TLS,
 		expert: ['allowUnauthorizedCerts', 'caCertificate', 'tlsServerName', 'clientHostName'],
 		tlsOnly: ['allowUnauthorizedCerts', 'caCertificate', 'tlsServerName'],
 	},
