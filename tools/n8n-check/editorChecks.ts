@@ -143,6 +143,11 @@ export async function editorChecks(report: TargetReport, setup: EditorCheckSetup
 			node.versions.join() === EXPECTED.versions.join() && node.defaultVersion === EXPECTED.defaultVersion,
 			`served: versions ${node.versions.join(', ')}, default ${node.defaultVersion}`,
 		);
+		if (!node.versions.includes(EXPECTED.typeVersion)) {
+			const detail = `not started: n8n serves no type version ${EXPECTED.typeVersion} of the node, its editor would only offer to install it`;
+			report.fail('editor: browser check ran to its end', detail);
+			return;
+		}
 		const workflow = await setup.rest.post<{ id: string }>('/rest/workflows', editorWorkflow(setup.credential));
 		const cookie = setup.rest.authCookie;
 		if (!cookie) throw new Error('the REST client holds no n8n-auth cookie (not logged in)');
@@ -157,10 +162,9 @@ export async function editorChecks(report: TargetReport, setup: EditorCheckSetup
 		if (page && failure) await page.screenshot({ path: failure, timeout: 10_000 }).catch(() => undefined);
 		const errors = pageErrors.length ? `\npage errors: ${pageErrors.slice(-5).join(' | ')}` : '';
 		const doing = check?.doing ?? (editor ? 'opening a page' : 'starting Chromium');
-		report.fail(
-			'editor: browser check ran to its end',
-			`while ${doing}: ${error instanceof Error ? error.message : String(error)}${errors}${failure ? `\nscreenshot: ${failure}` : ''}`,
-		);
+		// Playwright's call log is coloured for a terminal; the report is plain text.
+		const message = (error instanceof Error ? error.message : String(error)).replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
+		report.fail('editor: browser check ran to its end', `while ${doing}: ${message}${errors}${failure ? `\nscreenshot: ${failure}` : ''}`);
 	} finally {
 		clearTimeout(watchdog);
 		if (editor?.blocked.size) report.notes.push(`editor: requests outside n8n blocked: ${[...editor.blocked].join(', ')}`);
