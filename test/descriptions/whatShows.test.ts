@@ -39,13 +39,16 @@ describe('version 1.1, a new node', () => {
 		expect(panel({ emailFormat: 'both' }).options).toContain('inlineImages');
 	});
 
-	it('Pickup Directory: no credential, no Authentication, none of the SMTP-only options', () => {
+	it('Pickup Directory: no credential, none of the SMTP-only options', () => {
 		const { parameters, options, credentials } = panel({ delivery: 'pickupDirectory', pickupDirectory: '/var/spool/pickup' });
 		expect(credentials).toEqual([]);
-		expect(parameters).not.toContain('authentication');
 		expect(parameters).toContain('pickupDirectory');
 		expect(options.filter((option) => SMTP_ONLY.includes(option))).toEqual([]);
 		expect(panel({}).options).toEqual(expect.arrayContaining(SMTP_ONLY));
+	});
+
+	it('Delivery and Authentication have no display conditions: n8n shows Authentication beside the credential and would hide what it depends on', () => {
+		for (const name of ['delivery', 'authentication']) expect(description.properties.find((property) => property.name === name)?.displayOptions).toBeUndefined();
 	});
 
 	it('Authentication → OAuth2: the OAuth2 credential instead', () => {

@@ -7,6 +7,8 @@
 #   sasl2-bin                       and the PLAIN/LOGIN/CRAM-MD5 mechanisms)
 #   iproute2                        a network namespace for a server that is not on loopback
 #                                   (test/support/remoteSmtpServer.ts)
+#   chromium                        the headless browser of npm run test:n8n's editor check
+#                                   (/usr/bin/chromium, driven by playwright-core)
 #
 # Idempotent: with everything installed it prints one line and changes nothing. Otherwise, as root
 # with apt-get, it installs exactly the missing Debian packages; without root or apt-get it fails
@@ -18,9 +20,9 @@
 # their own Postfix from a temporary folder. A Postfix that was already installed is left as it was.
 set -euo pipefail
 
-packages=(qpdf openssl postfix libsasl2-modules sasl2-bin iproute2)
+packages=(qpdf openssl postfix libsasl2-modules sasl2-bin iproute2 chromium)
 # Without dpkg (not Debian), the commands stand in for the packages.
-commands=(qpdf openssl postconf saslpasswd2 ip)
+commands=(qpdf openssl postconf saslpasswd2 ip chromium)
 
 say() { printf 'test tools: %s\n' "$*"; }
 
@@ -37,7 +39,7 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
 		say "present: ${commands[*]} (no dpkg here: Cyrus SASL's PLAIN/LOGIN/CRAM-MD5 modules are not checked)"
 		exit 0
 	fi
-	say "MISSING ${absent[*]}: install qpdf, openssl and Postfix with Cyrus SASL (saslpasswd2, PLAIN/LOGIN/CRAM-MD5 modules) with this system's package manager" >&2
+	say "MISSING ${absent[*]}: install qpdf, openssl, Postfix with Cyrus SASL (saslpasswd2, PLAIN/LOGIN/CRAM-MD5 modules) and Chromium (as /usr/bin/chromium) with this system's package manager" >&2
 	exit 1
 fi
 

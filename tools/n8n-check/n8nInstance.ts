@@ -33,6 +33,8 @@ export class N8nInstance {
 			N8N_PERSONALIZATION_ENABLED: 'false',
 			N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
 			N8N_TEMPLATES_ENABLED: 'false',
+			// The editor would fetch banners from n8n's servers (1.x); the browser check allows only n8n.
+			N8N_DYNAMIC_BANNERS_ENABLED: 'false',
 			N8N_SECURE_COOKIE: 'false',
 			N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '10',
 			N8N_LOG_LEVEL: 'info',
@@ -106,6 +108,12 @@ export class N8nInstance {
 	}
 }
 
+/**
+ * The browser id the REST client sends; n8n ties the session cookie to it, so a browser given
+ * the cookie must send the same one (the editor keeps it in localStorage `n8n-browserId`).
+ */
+export const BROWSER_ID = 'payroll-mail-n8n-check';
+
 /** n8n's REST API as the editor uses it: the n8n-auth cookie and a browser-id header. */
 export class RestClient {
 	private cookie = '';
@@ -117,7 +125,7 @@ export class RestClient {
 			method,
 			headers: {
 				'content-type': 'application/json',
-				'browser-id': 'payroll-mail-n8n-check',
+				'browser-id': BROWSER_ID,
 				...(this.cookie ? { cookie: this.cookie } : {}),
 			},
 			body: body === undefined ? undefined : JSON.stringify(body),
@@ -130,6 +138,11 @@ export class RestClient {
 		// Most routes wrap their answer in { data }; /types/*.json do not.
 		const parsed = JSON.parse(text) as { data?: T };
 		return parsed.data ?? (parsed as T);
+	}
+
+	/** The session's `n8n-auth` cookie value, once logged in (for the browser check). */
+	get authCookie(): string | undefined {
+		return this.cookie ? this.cookie.slice('n8n-auth='.length) : undefined;
 	}
 
 	async get<T>(path: string): Promise<T> {

@@ -4,6 +4,7 @@
  * runner), and whatever is still running when this script exits is stopped too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { createWriteStream, existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
@@ -124,9 +125,14 @@ export async function runOrThrow(command: string, args: string[], options: RunOp
 	return result;
 }
 
-/** A long-running process (n8n start) whose output goes to a log file. */
+/** A long-running process (n8n start, Chromium) whose output goes to a log file. */
 export class Background {
 	readonly exited: Promise<number | null>;
+
+	/** The last 64 KiB of its output, for waitForOutput. */
+	private recentOutput = '';
+
+	private readonly outputSeen = new EventEmitter();
 
 	private constructor(
 		private readonly child: ChildProcess,
@@ -136,7 +142,39 @@ export class Background {
 			child.on('error', () => resolve(null));
 			child.on('close', (code) => resolve(code));
 		});
-		void this.exited.then(() => running.delete(child));
+		void this.exited.then(() => {
+			running.delete(child);
+			this.outputSeen.emit('exit');
+		});
+		for (const stream of [child.stdout, child.stderr]) {
+			stream?.on('data', (chunk: Buffer) => {
+				this.recentOutput = (this.recentOutput + chunk.toString()).slice(-65_536);
+				this.outputSeen.emit('data');
+			});
+		}
+	}
+
+	/** Resolves with the first match of `pattern` in the output; rejects on exit or after `timeoutMs`. */
+	async waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+		return await new Promise((resolve, reject) => {
+			const finish = (outcome: () => void) => {
+				clearTimeout(timer);
+				this.outputSeen.off('data', look).off('exit', exited);
+				outcome();
+			};
+			const look = (): boolean => {
+				const match = this.recentOutput.match(pattern);
+				if (match) finish(() => resolve(match));
+				return match !== null;
+			};
+			const exited = () => finish(() => reject(new Error(`exited before printing ${pattern}:\n${tail(this.recentOutput, 15)}`)));
+			const timer = setTimeout(
+				() => finish(() => reject(new Error(`did not print ${pattern} within ${timeoutMs / 1000} s:\n${tail(this.recentOutput, 15)}`))),
+				timeoutMs,
+			);
+			this.outputSeen.on('data', look).on('exit', exited);
+			if (!look() && this.hasExited) exited();
+		});
 	}
 
 	static start(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; logFile: string }) {

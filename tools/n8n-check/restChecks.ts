@@ -91,13 +91,13 @@ async function checkCredentialTest(report: TargetReport, rest: RestClient, saved
 	);
 }
 
-/** Runs every REST check; returns the id of the saved workflow. */
+/** Runs every REST check; returns the saved workflow's id and the credential it uses. */
 export async function restChecks(
 	report: TargetReport,
 	rest: RestClient,
 	smtp: TestSmtpServer,
 	logTail: () => string,
-): Promise<string> {
+): Promise<{ workflowId: string; credential: { id: string; name: string } }> {
 	const owner = { email: 'owner@example.com', password: 'Payroll-Check-2026' };
 	await report.step('owner set up (POST /rest/owner/setup)', () =>
 		rest.post('/rest/owner/setup', { ...owner, firstName: 'Payroll', lastName: 'Check' }),
@@ -121,5 +121,5 @@ export async function restChecks(
 	const workflow = await report.step('workflow saved (POST /rest/workflows)', () =>
 		rest.post<{ id: string }>('/rest/workflows', payrollWorkflow({ id: credential.id, name: credential.name })),
 	);
-	return workflow.id;
+	return { workflowId: workflow.id, credential };
 }

@@ -15,6 +15,7 @@ import { StopTarget, TargetReport } from './report';
 import { restChecks } from './restChecks';
 import type { Target } from './targets';
 import { crashChecks, CrashServerHooks, saveCrashWorkflows } from './crashChecks';
+import { editorChecks, screenshotFolder } from './editorChecks';
 import { oauthChecks } from './oauthChecks';
 import { checkDelivery, checkRunData, parseRunOutput } from './verifyRun';
 
@@ -66,8 +67,19 @@ export async function runTarget(target: Target, tarball: string, workDir: string
 			(ms) => `${(ms / 1000).toFixed(1)} s`,
 		);
 		const rest = new RestClient(instance.baseUrl);
-		const workflowId = await report.timed('REST checks', () =>
+		const { workflowId, credential } = await report.timed('REST checks', () =>
 			restChecks(report, rest, server, () => instance.serverLogTail(20)),
+		);
+		const screenshots = screenshotFolder(target.n8nVersion);
+		await report.timed('editor check', () =>
+			editorChecks(report, {
+				rest,
+				baseUrl: instance.baseUrl,
+				credential,
+				workFolder: workDir,
+				logFile: join(userFolder, 'chromium.log'),
+				screenshots,
+			}),
 		);
 		const hooks = new CrashServerHooks();
 		const crashServer = await TestSmtpServer.start({

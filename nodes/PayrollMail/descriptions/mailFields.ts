@@ -21,7 +21,8 @@ export const mailFields: INodeProperties[] = [
 		name: 'authentication',
 		type: 'options',
 		default: 'smtp',
-		displayOptions: { show: { delivery: ['smtp'] } },
+		// No displayOptions: n8n's editor shows this choice in the credential area and hides every
+		// parameter it depends on, so a condition on Delivery would hide Delivery itself.
 		options: [
 			{ name: 'SMTP Account', value: 'smtp', description: 'A user and password (or another login method) for the mail server' },
 			{ name: 'OAuth2 (Microsoft 365, Google)', value: 'oAuth2', description: 'Sign in with Microsoft or Google; required for Microsoft 365 from 2027' },
