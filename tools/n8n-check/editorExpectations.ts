@@ -50,42 +50,38 @@ export interface EditorExpectations {
 export const ADVANCED_TLS = 'advancedTls';
 
 /**
- * Issue 18's design: type version 1.1 with Send Mode first, Dry Run and Test Recipient moved out
- * of Options, options shown only where they apply, and the credential's expert fields behind a
- * switch.
+ * Type version 1.1: Send Mode first, Dry Run and Test Recipient moved out of Options, options shown
+ * only where they apply, and the credential's expert fields behind a switch.
  */
 export const EXPECTED: EditorExpectations = {
 	typeVersion: 1.1,
 	versions: [1, 1.1],
 	defaultVersion: 1.1,
-	// As n8n's editor works, two of these stay hidden: `authentication`, because the node's
-	// credentials depend on it (n8n offers it in the credential dialog instead, "SMTP Account" at
-	// its top right; it also hides every parameter `authentication`'s displayOptions.show names, so
-	// `delivery` is hidden while that names it), and `batchWait` while batchSize is 0 (its
-	// displayOptions hide batchSize [0]).
-	parameters: [CREDENTIAL_SLOT, 'sendMode', 'delivery', 'authentication', 'fromEmail', 'toEmail', 'subject', 'emailFormat',
-		'text', 'attachments', 'recipientMode', 'bccEmail', 'batchSize', 'batchWait', 'mailDelay', 'options'],
+	// Not listed, as n8n's editor works: `authentication` (the node's credentials depend on it, so n8n
+	// offers it in the credential dialog, at its top right) and `batchWait` while batchSize is 0.
+	parameters: [CREDENTIAL_SLOT, 'sendMode', 'delivery', 'fromEmail', 'toEmail', 'subject', 'emailFormat', 'text', 'attachments',
+		'recipientMode', 'bccEmail', 'batchSize', 'mailDelay', 'options'],
 	firstParameter: 'sendMode',
 	sendMode: {
 		name: 'sendMode',
 		choices: [
 			['Send', 'send'],
-			['Dry Run', 'dryRun'],
+			['Dry Run (Send Nothing)', 'dryRun'],
 			['Only to a Test Address', 'testRecipient'],
 		],
 		reveals: { value: 'testRecipient', parameter: 'testRecipient' },
 	},
 	options: {
 		collection: 'options',
-		first: ['skipAlreadySent'],
+		// n8n's lint keeps a collection's options in alphabetical order; the safety switches are Send Mode.
+		first: ['includeEml', 'autoSubmitted', 'ccEmail'],
 		never: ['dryRun', 'testRecipient'],
 		gate: 'skipAlreadySent',
 		gated: ['idempotencyKey', 'resendUnconfirmed'],
 		htmlOnly: ['inlineImages'],
 	},
 	pickup: {
-		// `authentication` is never on the panel (see parameters), so it cannot disappear.
-		hidden: [CREDENTIAL_SLOT, 'authentication'],
+		hidden: [CREDENTIAL_SLOT],
 		shown: ['pickupDirectory'],
 		smtpOnlyOptions: ['parallelConnections', 'mailsPerConnection', 'connectionTimeout', 'greetingTimeout', 'socketTimeout', 'smtpLog'],
 	},
