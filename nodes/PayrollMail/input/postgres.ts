@@ -53,13 +53,17 @@ export async function openPostgres(context: IExecuteFunctions, connections: numb
 	} catch (error) {
 		throw configurationError(context.getNode(), `Postgres credential: ${(error as Error).message}`);
 	}
-	const pool = new Pool({ ...config, max: connections });
+	return { database: poolDatabase(new Pool({ ...config, max: connections })), password: config.password };
+}
+
+/** The SQL interface of send/ on a `pg` pool, which it ends with `end()`. */
+export function poolDatabase(pool: Pool): PostgresDatabase {
 	pool.on('error', () => undefined);
 	// A connection held for a while (the account lock's) has no pool listener meanwhile.
 	const guarded = new WeakSet<PoolClient>();
 	const query = async <Row>(client: Pool | PoolClient, text: string, values?: unknown[]) =>
 		(await client.query(text, values)) as unknown as SqlResult<Row>;
-	const database: PostgresDatabase = {
+	return {
 		query: async (text, values) => query(pool, text, values),
 		async session() {
 			const client = await pool.connect();
@@ -74,5 +78,4 @@ export async function openPostgres(context: IExecuteFunctions, connections: numb
 		},
 		end: async () => pool.end(),
 	};
-	return { database, password: config.password };
 }

@@ -62,7 +62,9 @@ export function processAccountLock(key: string, clock: Clock): AccountLock {
 			if (!state) accounts.set(key, (state = { waiters: [] }));
 			const account = state;
 			if (account.holder !== undefined) {
-				onBusy?.(account.holder);
+				onBusy?.(account.holder || undefined);
+				// Whoever was told may have cancelled already.
+				signal.throwIfAborted();
 				await waitForTurn(account, clock, signal, waitMs);
 			}
 			account.holder = execution;

@@ -44,14 +44,16 @@ export class PostgresLedger implements MailLedger {
 	) {}
 
 	async claim(identity: MailIdentity, request: ClaimRequest): Promise<Claim> {
+		// Resend Unconfirmed Mails means the claim this run found; one made since is another run's, on its way.
+		let resend = request.resendUnconfirmed;
 		for (let attempt = 1; attempt <= CLAIM_TRIES; attempt++) {
 			if (await this.insertClaim(identity, request)) return { kind: 'granted' };
 			const row = await this.read(identity.key);
 			// Deleted in between (by hand): try the insert again.
 			if (!row) continue;
-			const mayClaimAgain = row.state === 'released' || (row.state === 'claimed' && request.resendUnconfirmed);
-			if (mayClaimAgain) {
+			if (row.state === 'released' || (row.state === 'claimed' && resend)) {
 				if (await this.claimAgain(identity, request, row)) return { kind: 'granted' };
+				resend = false;
 				continue;
 			}
 			return verdict(identity, row);
