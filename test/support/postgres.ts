@@ -100,8 +100,8 @@ export class TestPostgres {
 		return { host: '127.0.0.1', port: this.port, database: 'postgres', user: 'postgres', password: '', ssl: 'disable', ...overrides };
 	}
 
-	private connection() {
-		return { host: '127.0.0.1', port: this.port, database: 'postgres', user: 'postgres', password: '' };
+	private connection(database = 'postgres') {
+		return { host: '127.0.0.1', port: this.port, database, user: 'postgres', password: '' };
 	}
 
 	/** A query of the test's own, on a pool the test shares. */
@@ -111,8 +111,8 @@ export class TestPostgres {
 	}
 
 	/** A pool of its own, as a second n8n process or worker would have. */
-	newPool(max = 4): Pool {
-		const pool = new Pool({ ...this.connection(), max });
+	newPool(max = 4, database = 'postgres'): Pool {
+		const pool = new Pool({ ...this.connection(database), max });
 		pool.on('error', () => undefined);
 		return pool;
 	}
