@@ -1,4 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { ICredentialDataDecryptedObject, IDataObject, INodeParameters } from 'n8n-workflow';
@@ -42,11 +44,14 @@ export class WorkerProcess {
 
 	/** Forks the process and waits (bounded) until it has loaded n8n's engine and the node. */
 	static async start(): Promise<WorkerProcess> {
+		// Its user folder goes when it does, however it ends: a worker killed with SIGKILL cleans up nothing.
+		const userFolder = mkdtempSync(join(tmpdir(), 'n8n-worker-'));
 		const child = fork(join(__dirname, 'workerProcessMain.ts'), [], {
 			execArgv: ['-r', 'ts-node/register/transpile-only'],
-			env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+			env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', N8N_USER_FOLDER: userFolder },
 			stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 		});
+		child.once('exit', () => rmSync(userFolder, { recursive: true, force: true }));
 		const worker = new WorkerProcess(child);
 		await worker.next('ready', 60_000);
 		return worker;

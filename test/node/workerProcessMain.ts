@@ -3,18 +3,12 @@
  * engine when told to, as a second n8n worker would. It shares nothing with the test's process
  * but the SMTP server and the PostgreSQL database it is pointed at.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import type { WorkerJob, WorkerMessage } from './workerProcess';
 
-// Before n8n-core is loaded: it reads these once.
-const userFolder = mkdtempSync(join(tmpdir(), 'n8n-worker-'));
-process.env.N8N_USER_FOLDER = userFolder;
+// Its own n8n user folder (N8N_USER_FOLDER, made and removed by workerProcess.ts), read by
+// n8n-core once, when it is first loaded: below, after these.
 process.env.N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS = 'false';
 process.env.N8N_LOG_LEVEL ??= 'silent';
-process.on('exit', () => rmSync(userFolder, { recursive: true, force: true }));
 
 const send = (message: WorkerMessage) => process.send?.(message);
 
