@@ -115,7 +115,7 @@ export async function retriedWebhook(
 	report.expect(
 		`${label}: every employee exactly once at the server (${EMPLOYEES} mails, no duplicate)`,
 		[...copies.values()].every((count) => count === 1),
-		`copies per employee other than 1: ${JSON.stringify([...copies].filter(([, count]) => count !== 1))}`,
+		`${[...copies].filter(([, count]) => count !== 1).length} employees with other than 1 copy, the first: ${JSON.stringify([...copies].filter(([, count]) => count !== 1).slice(0, 5))}`,
 	);
 	report.expect(
 		`${label}: no batch window at the server holds more than ${BATCH_SIZE} mails across both executions (largest ${Math.max(...windows)}, ${windows.length} windows)`,
@@ -187,7 +187,7 @@ export async function crashAndRerun(
 	report.expect(
 		`${label}: every employee exactly once at the server, or the one mail on the wire reported unknown (${unknown.length} unknown)`,
 		wrong.length === 0 && unknown.length <= 1,
-		`statuses ${JSON.stringify(tally(rerun.mails))}; wrong: ${JSON.stringify(wrong.map(({ email }) => [email, copies.get(email)]))}`,
+		`statuses ${JSON.stringify(tally(rerun.mails))}; ${wrong.length} employees with the wrong number of copies, the first: ${JSON.stringify(wrong.slice(0, 5).map(({ email }) => [email, copies.get(email)]))}`,
 	);
 	report.expect(
 		`${label}: the mail on the wire at the kill is the one reported unknown, naming the killed execution`,
