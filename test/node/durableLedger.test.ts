@@ -2,7 +2,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { DeduplicationStoreDouble } from '../harness/deduplicationStore';
 import { TestSmtpServer, type TestServerOptions } from '../support/testSmtpServer';
-import { clerkParameters, employeeItems, employees, mailOf, runPayrollMail, SMTP_PASSWORD, SMTP_USER } from './payrollRun';
+import { clerkParameters, employeeItems, employees, mailOf, runPayrollMail, smtpCredential, SMTP_PASSWORD, SMTP_USER } from './payrollRun';
 
 /**
  * Skip Already Sent's record lives in n8n's database (its deduplication store; here the stand-in
@@ -20,9 +20,16 @@ let server: TestSmtpServer;
 afterEach(async () => server?.close());
 
 async function startServer(options: TestServerOptions = {}): Promise<TestSmtpServer> {
-	server = await TestSmtpServer.start({ tls: 'none', authMethods: ['LOGIN'], users: { [SMTP_USER]: SMTP_PASSWORD }, ...options });
+	server = await TestSmtpServer.start({ tls: 'none', authMethods: ['LOGIN'], users: { [SMTP_USER]: SMTP_PASSWORD, [OTHER_USER]: SMTP_PASSWORD }, ...options });
 	return server;
 }
+
+/**
+ * Two executions of one account take turns (test/node/accountLock.test.ts): for their claims to
+ * overlap, the second here logs in as another user of the server, another account.
+ */
+const OTHER_USER = 'branch@example.com';
+const otherAccount = () => smtpCredential(server, { user: OTHER_USER });
 
 const byEmail = (outputs: INodeExecutionData[][]) =>
 	new Map(outputs.flat().map((item) => [String(item.json.email), mailOf(item)] as const));
@@ -145,7 +152,7 @@ describe('two executions of the workflow at once, in one n8n process', () => {
 			replyDelayMs: () => 50,
 			onMessageEvent: (seen, message) => {
 				if (seen === 'accepted' && message === 2 && !second) {
-					second = runPayrollMail({ server, items, parameters: PARAMETERS, deduplicationStore: store });
+					second = runPayrollMail({ server, items, parameters: PARAMETERS, deduplicationStore: store, credential: otherAccount() });
 				}
 			},
 		});
@@ -170,7 +177,9 @@ describe('two executions started at the same moment (a webhook the payroll syste
 		const store = new DeduplicationStoreDouble();
 		await startServer({ replyDelayMs: () => 20 });
 		const items = employeeItems(STAFF);
-		const runs = await Promise.all([1, 2].map(async () => runPayrollMail({ server, items, parameters: PARAMETERS, deduplicationStore: store })));
+		const runs = await Promise.all(
+			[undefined, otherAccount()].map(async (credential) => runPayrollMail({ server, items, parameters: PARAMETERS, deduplicationStore: store, credential })),
+		);
 		expect(runs).toHaveLength(2);
 		expect([...copiesAtServer().values()]).toEqual([1, 1, 1, 1, 1, 1]);
 		const sent = runs.flatMap(({ outputs }) => outputs.flat()).filter((item) => mailOf(item).status === 'sent');

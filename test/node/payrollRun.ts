@@ -10,6 +10,7 @@ import type {
 } from 'n8n-workflow';
 
 import { runWorkflow, type BinaryMode, type HarnessItem, type RunWorkflowResult } from '../harness';
+import type { HarnessCredentials } from '../harness/credentials';
 import type { DeduplicationStoreDouble } from '../harness/deduplicationStore';
 import type { TestSmtpServer } from '../support/testSmtpServer';
 
@@ -103,6 +104,9 @@ export interface PayrollRunOptions {
 	onNodeStarted?: (nodeName: string) => void;
 	staticData?: IDataObject;
 	deduplicationStore?: DeduplicationStoreDouble;
+	/** Credentials besides Payroll Mail SMTP, e.g. `postgres` for the journal. */
+	moreCredentials?: HarnessCredentials;
+	executionId?: string;
 }
 
 /** Runs trigger → employees → Payroll Mail → Sent/Failed through n8n's engine. */
@@ -112,9 +116,12 @@ export async function runPayrollMail(options: PayrollRunOptions): Promise<RunWor
 		nodeUnderTest: {
 			type: PAYROLL_MAIL,
 			parameters: { ...(options.parameters ?? clerkParameters()), ...(options.oauthCredential ? { authentication: 'oAuth2' } : {}) },
-			credentials: options.oauthCredential
-				? { payrollSmtpOAuth2Api: options.oauthCredential }
-				: { payrollSmtpApi: options.credential ?? smtpCredential(options.server!) },
+			credentials: {
+				...(options.oauthCredential
+					? { payrollSmtpOAuth2Api: options.oauthCredential }
+					: { payrollSmtpApi: options.credential ?? smtpCredential(options.server!) }),
+				...options.moreCredentials,
+			},
 			settings: options.settings,
 			typeVersion: options.typeVersion,
 		},
@@ -124,6 +131,7 @@ export async function runPayrollMail(options: PayrollRunOptions): Promise<RunWor
 		onNodeStarted: options.onNodeStarted,
 		staticData: options.staticData,
 		deduplicationStore: options.deduplicationStore,
+		executionId: options.executionId,
 	});
 }
 

@@ -502,3 +502,35 @@ describe('Pacer slots', () => {
 		expect(order).toEqual(['anna@0', 'beat@100', 'carl@200', 'dora@300']);
 	});
 });
+
+describe('Pacer after another run sent from the same account', () => {
+	it('starts its first batch a batch wait after the other run\'s last send ended, as batch 1', async () => {
+		const clock = new FakeClock(10_000);
+		const pacer = new Pacer(rules(3, 1_500, 200), clock);
+		pacer.continueAfter(9_800);
+		const slot = await clock.run(pacer.acquire());
+		expect([slot.batch, clock.now()]).toEqual([1, 11_300]);
+		slot.release();
+		expect(pacer.lastSendEnd).toBe(11_300);
+	});
+
+	it('without batches, keeps the mail delay after the other run\'s last send', async () => {
+		const clock = new FakeClock(10_000);
+		const pacer = new Pacer(rules(0, 1_500, 200), clock);
+		pacer.continueAfter(9_950);
+		await clock.run(pacer.acquire());
+		expect(clock.now()).toBe(10_150);
+	});
+
+	it('waits for nothing when that pause is over, or when no run sent before', async () => {
+		const clock = new FakeClock(10_000);
+		const after = new Pacer(rules(3, 1_500, 0), clock);
+		after.continueAfter(1_000);
+		await clock.run(after.acquire());
+		const first = new Pacer(rules(3, 1_500, 0), clock);
+		first.continueAfter(undefined);
+		await clock.run(first.acquire());
+		expect([clock.now(), clock.sleeps]).toEqual([10_000, []]);
+		expect(new Pacer(rules(3, 1_500, 0), clock).lastSendEnd).toBeUndefined();
+	});
+});

@@ -9,20 +9,26 @@
 #                                   (test/support/remoteSmtpServer.ts)
 #   chromium                        the headless browser of npm run test:n8n's editor check
 #                                   (/usr/bin/chromium, driven by playwright-core)
+#   postgresql                      PostgreSQL's server (Debian's supported version): the send journal
+#                                   and account lock of test/node and test/send, and the database of
+#                                   the real-n8n queue-mode check (tools/n8n-check)
+#   redis-server                    the queue of that check
 #
 # Idempotent: with everything installed it prints one line and changes nothing. Otherwise, as root
 # with apt-get, it installs exactly the missing Debian packages; without root or apt-get it fails
 # at once with one line naming what is missing and the command that installs it.
 #
-# The system's own Postfix service is never configured, started or enabled: debconf is told
-# "No configuration", invoke-rc.d is kept from starting services while the packages unpack, and
-# the services this script installed (postfix, saslauthd) are disabled after. The tests start
-# their own Postfix from a temporary folder. A Postfix that was already installed is left as it was.
+# The system's own Postfix, PostgreSQL and Redis services are never configured, started or enabled:
+# debconf tells Postfix "No configuration", PostgreSQL's packages are told to create no cluster
+# (create_main_cluster = false, for the time of the install), invoke-rc.d is kept from starting
+# services while the packages unpack, and the services this script installed (postfix, saslauthd,
+# postgresql, redis-server) are disabled after. The tests start their own Postfix, PostgreSQL and
+# Redis from temporary folders. What was already installed is left as it was.
 set -euo pipefail
 
-packages=(qpdf openssl postfix libsasl2-modules sasl2-bin iproute2 chromium)
+packages=(qpdf openssl postfix libsasl2-modules sasl2-bin postgresql redis-server iproute2 chromium)
 # Without dpkg (not Debian), the commands stand in for the packages.
-commands=(qpdf openssl postconf saslpasswd2 ip chromium)
+commands=(qpdf openssl postconf saslpasswd2 initdb redis-server ip chromium)
 
 say() { printf 'test tools: %s\n' "$*"; }
 
@@ -39,7 +45,7 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
 		say "present: ${commands[*]} (no dpkg here: Cyrus SASL's PLAIN/LOGIN/CRAM-MD5 modules are not checked)"
 		exit 0
 	fi
-	say "MISSING ${absent[*]}: install qpdf, openssl, Postfix with Cyrus SASL (saslpasswd2, PLAIN/LOGIN/CRAM-MD5 modules) and Chromium (as /usr/bin/chromium) with this system's package manager" >&2
+	say "MISSING ${absent[*]}: install qpdf, openssl, Postfix with Cyrus SASL (saslpasswd2, PLAIN/LOGIN/CRAM-MD5 modules), PostgreSQL's server, Redis, iproute2 and Chromium (as /usr/bin/chromium) with this system's package manager" >&2
 	exit 1
 fi
 
@@ -62,6 +68,8 @@ for package in "${missing[@]}"; do
 	case "$package" in
 		postfix) newly_installed_services+=(postfix) ;;
 		sasl2-bin) newly_installed_services+=(saslauthd) ;;
+		postgresql) newly_installed_services+=(postgresql) ;;
+		redis-server) newly_installed_services+=(redis-server) ;;
 	esac
 done
 
@@ -73,7 +81,19 @@ if [ ! -e "$policy" ]; then
 	chmod 755 "$policy"
 	own_policy=yes
 fi
-cleanup() { if [ "$own_policy" = yes ]; then rm -f "$policy"; fi; }
+# PostgreSQL's packages create and start a "main" cluster unless told not to; the setting is read
+# from createcluster.conf's include folder, so a file of ours there says it for this install only.
+no_cluster=/etc/postgresql-common/createcluster.d/payroll-mail-provision.conf
+own_no_cluster=no
+if [[ " ${missing[*]} " == *" postgresql "* ]] && [ ! -e "$no_cluster" ]; then
+	mkdir -p "$(dirname "$no_cluster")"
+	printf '# Written by test/system/provision.sh while it installs PostgreSQL; removed after.\ncreate_main_cluster = false\n' >"$no_cluster"
+	own_no_cluster=yes
+fi
+cleanup() {
+	if [ "$own_policy" = yes ]; then rm -f "$policy"; fi
+	if [ "$own_no_cluster" = yes ]; then rm -f "$no_cluster"; fi
+}
 trap cleanup EXIT
 
 if [ "${#newly_installed_services[@]}" -gt 0 ]; then

@@ -77,7 +77,7 @@ export const EXPECTED: EditorExpectations = {
 		first: ['includeEml', 'autoSubmitted', 'ccEmail'],
 		never: ['dryRun', 'testRecipient'],
 		gate: 'skipAlreadySent',
-		gated: ['idempotencyKey', 'resendUnconfirmed'],
+		gated: ['idempotencyKey', 'ledgerStore', 'resendUnconfirmed'],
 		htmlOnly: ['inlineImages'],
 	},
 	pickup: {

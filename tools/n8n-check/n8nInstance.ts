@@ -78,6 +78,12 @@ export class N8nInstance {
 		throw new Error(`n8n was not ready after ${timeoutMs / 1000} s:\n${this.server.logTail(30)}`);
 	}
 
+	/** SIGKILL to n8n's process group, as a crash or an OOM kill ends it. */
+	async kill(): Promise<void> {
+		await this.server?.kill();
+		this.server = undefined;
+	}
+
 	async stop(): Promise<string> {
 		if (!this.server) return 'not started';
 		const how = await this.server.stop(20_000);

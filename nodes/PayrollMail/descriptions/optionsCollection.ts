@@ -208,6 +208,35 @@ export const optionsCollection: INodeProperties = {
 			description: 'Whether to skip mails an earlier execution of this workflow already sent, so that running the same month again sends nothing twice. Kept in n8n\'s database as the run goes.',
 		},
 		{
+			displayName: 'Skip Already Sent: Record In',
+			name: 'ledgerStore',
+			type: 'options',
+			default: 'n8n',
+			displayOptions: { show: { skipAlreadySent: [true] } },
+			options: [
+				{
+					name: 'Built-In Store',
+					value: 'n8n',
+					description: "The deduplication store in n8n's own database: no set-up; holds within one n8n process (regular mode), not across queue-mode workers",
+				},
+				{
+					name: 'PostgreSQL',
+					value: 'postgres',
+					description: 'A send journal table in a PostgreSQL database (Postgres credential): holds across queue-mode workers, and keeps when and to whom',
+				},
+			],
+			description: 'Where Skip Already Sent keeps its record of each mail',
+		},
+		{
+			displayName: 'Skip Already Sent: Table Name',
+			name: 'ledgerTable',
+			type: 'string',
+			default: 'payroll_mail_journal',
+			displayOptions: { show: { skipAlreadySent: [true], ledgerStore: ['postgres'] } },
+			placeholder: 'payroll_mail_journal',
+			description: 'The send journal\'s table, created if missing; "schema.table" puts it in a schema of its own',
+		},
+		{
 			displayName: 'Test Recipient',
 			name: 'testRecipient',
 			type: 'string',
@@ -228,6 +257,15 @@ export const optionsCollection: INodeProperties = {
 				{ name: '8bit', value: 'eightBit', description: 'Only if the server offers 8BITMIME' },
 			],
 			description: 'How the body is written on the wire',
+		},
+		{
+			displayName: 'Wait for Busy Account (Seconds)',
+			name: 'accountWait',
+			type: 'number',
+			default: 3600,
+			typeOptions: { minValue: 0, maxValue: 86400 },
+			description:
+				'One execution sends from an SMTP account (or pickup folder) at a time, so that the provider\'s limits hold: how long a run waits while another sends, before its mails fail with nothing sent',
 		},
 	],
 };

@@ -24,8 +24,14 @@ export interface RunSettings {
 	authentication: 'smtp' | 'oAuth2';
 	/** Add each mail's bytes to its output item as binary `eml`. */
 	includeEml: boolean;
-	/** Send nothing an earlier execution already sent (kept in the workflow's static data). */
+	/** Send nothing an earlier execution already sent. */
 	skipAlreadySent: boolean;
+	/** Where Skip Already Sent keeps its record: n8n's deduplication store, or a journal table in PostgreSQL. */
+	ledgerStore: 'n8n' | 'postgres';
+	/** The PostgreSQL journal's table, as the clerk typed it. */
+	ledgerTable: string;
+	/** How long a run waits while another execution sends from the same account. */
+	accountWaitMs: number;
 }
 
 /**
@@ -62,7 +68,16 @@ export function readRunSettings(context: IExecuteFunctions): RunSettings {
 		authentication: read('authentication') === 'oAuth2' ? 'oAuth2' : 'smtp',
 		includeEml: read('options.includeEml') === true,
 		skipAlreadySent: read('options.skipAlreadySent') === true,
+		ledgerStore: readLedgerStore(context, read),
+		ledgerTable: String(read('options.ledgerTable') ?? ''),
+		accountWaitMs: seconds('options.accountWait'),
 	};
+}
+
+function readLedgerStore(context: IExecuteFunctions, read: (path: RunWideParameter) => unknown): RunSettings['ledgerStore'] {
+	const store = read('options.ledgerStore');
+	if (store === 'n8n' || store === 'postgres') return store;
+	throw configurationError(context.getNode(), `Skip Already Sent: Record In must be "n8n" or "postgres", not ${shown(store)}`);
 }
 
 function readDelivery(context: IExecuteFunctions, read: (path: RunWideParameter) => unknown): RunSettings['delivery'] {

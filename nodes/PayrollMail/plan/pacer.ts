@@ -37,6 +37,9 @@ export class Pacer {
 
 	private lastEndAt = Number.NEGATIVE_INFINITY;
 
+	/** When the account's previous sender's last send ended, until this pacer's first slot. */
+	private previousSenderEnd: number | undefined;
+
 	private drained: (() => void) | undefined;
 
 	// Slots are granted one after the other, whatever the number of connections asking.
@@ -46,6 +49,19 @@ export class Pacer {
 		private readonly rules: PacingRules,
 		private readonly clock: Clock,
 	) {}
+
+	/**
+	 * Another run sent from the same account until `end`: the first batch waits for the pause that
+	 * follows a batch (or, without batches, the pause after a mail), counted from then.
+	 */
+	continueAfter(end: number | undefined): void {
+		this.previousSenderEnd = end;
+	}
+
+	/** When the last send ended, if one did. */
+	get lastSendEnd(): number | undefined {
+		return Number.isFinite(this.lastEndAt) ? this.lastEndAt : undefined;
+	}
 
 	acquire(signal?: AbortSignal): Promise<SendSlot> {
 		const granted = this.queue.then(() => this.grant(signal));
@@ -64,7 +80,10 @@ export class Pacer {
 		} else if (this.sendsInBatch > 0 && mailDelayMs > 0) {
 			await this.allReleased(signal);
 			await this.waitUntil(this.lastEndAt + mailDelayMs, signal);
+		} else if (this.previousSenderEnd !== undefined) {
+			await this.waitUntil(this.previousSenderEnd + (batchSize > 0 ? batchWaitMs : mailDelayMs), signal);
 		}
+		this.previousSenderEnd = undefined;
 		this.sendsInBatch += 1;
 		this.inFlight += 1;
 		const startedAt = this.clock.now();

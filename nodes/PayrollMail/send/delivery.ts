@@ -75,10 +75,9 @@ export class Delivery {
 	}
 
 	/** An earlier run sent this very mail to every one of its recipients: nothing goes out. */
-	skipped({ sentAt, messageId }: SentRecord): MessageOutcome {
-		const note = sentAt
-			? 'Sent by an earlier execution'
-			: 'Sent by an earlier execution; n8n\'s own store keeps no time or Message-ID of it';
+	skipped({ sentAt, messageId, execution }: SentRecord): MessageOutcome {
+		const by = execution ? `Sent by execution ${execution}` : 'Sent by an earlier execution';
+		const note = sentAt ? `${by}; sentAt is when the server accepted it` : `${by}; n8n's own store keeps no time or Message-ID of it`;
 		return { message: this.message, state: 'skipped', messageId: messageId ?? '', accepted: [], rejected: [], attempts: 0, sentAt, note };
 	}
 

@@ -6,6 +6,7 @@ import { mailError, refusalBeforeSending, type MailError } from '../core/mailErr
 import type { Clock } from '../plan/clock';
 import type { Pacer, SendSlot } from '../plan/pacer';
 import { DeliveryFailure, type MailCarrier, type WireMail } from '../transport/mailCarrier';
+import { takeAccount, type AccountUse } from './accountLock';
 import { AttachmentCache } from './attachmentCache';
 import { afterGrace, CANCEL_GRACE_MS, type GraceSignal } from './cancelGrace';
 import { Delivery, type MessageOutcome } from './delivery';
@@ -23,6 +24,8 @@ export interface DispatchDependencies {
 	ledger?: MailLedger;
 	/** This execution's ID, for the claims it makes. */
 	execution?: string;
+	/** The account sent from: taken before the first mail (one sender at a time), given back at the end. */
+	account?: AccountUse;
 	/** Keep each message's bytes for the output (Include EML). */
 	includeEml: boolean;
 	maxRetries: number;
@@ -81,7 +84,11 @@ class DispatchRun {
 	}
 
 	async start(): Promise<MessageOutcome[]> {
+		const { account, pacer, signal } = this.deps;
+		const turn = account && this.messages.length ? await takeAccount(account, this.deps.execution ?? '', signal) : undefined;
 		try {
+			if (turn && 'refused' in turn) return this.messages.map((message) => new Delivery(message).close(turn.refused));
+			pacer.continueAfter(turn?.previousEnd);
 			if (this.messages.length === 0) return this.outcomes;
 			// The first message goes alone: if the login is refused, it is refused once, not once per
 			// connection. Only then do the other connections open.
@@ -90,6 +97,7 @@ class DispatchRun {
 			await Promise.all(Array.from({ length: Math.max(1, workers) }, async () => this.work()));
 			return this.outcomes;
 		} finally {
+			if (turn && 'release' in turn) await turn.release(pacer.lastSendEnd);
 			this.sendCancel.dispose();
 		}
 	}
@@ -179,16 +187,21 @@ class DispatchRun {
 
 		// Claimed only now, in its slot, right before its first byte: a mail waiting for its batch
 		// is not claimed, so a crash there leaves nothing unconfirmed.
-		const claim = await ledger!.claim(identity, { execution: this.deps.execution ?? '', resendUnconfirmed: delivery.message.request.resendUnconfirmed }).catch(
-			(error: Error) => ({ kind: 'failed' as const, error }),
-		);
+		const { request } = delivery.message;
+		const claim = await ledger!
+			.claim(identity, {
+				execution: this.deps.execution ?? '',
+				resendUnconfirmed: request.resendUnconfirmed,
+				mail: { subject: request.subject, messageId: delivery.messageId, idempotencyKey: request.idempotencyKey },
+			})
+			.catch((error: Error) => ({ kind: 'failed' as const, error }));
 		if (claim.kind !== 'granted') {
 			slot.returnUnused();
 			if (claim.kind === 'failed') return delivery.close(ledgerFailure(claim.error));
 			return claim.kind === 'accepted' ? delivery.skipped(claim.record) : delivery.close(refusalFor(claim, identity));
 		}
 		const outcome = await this.attempts(delivery, mail, slot);
-		return settleClaim(ledger!, identity, outcome);
+		return settleClaim(ledger!, identity, outcome, this.deps.execution);
 	}
 
 	/** Sends in the slot given, and retries in slots of its own, until the mail is settled. */
@@ -255,10 +268,11 @@ class DispatchRun {
  * keeps its claim. A write that fails costs the mail nothing it already has: a re-run reports it
  * as unconfirmed instead of skipping it, and the item says so.
  */
-async function settleClaim(ledger: MailLedger, identity: MailIdentity, outcome: MessageOutcome): Promise<MessageOutcome> {
+async function settleClaim(ledger: MailLedger, identity: MailIdentity, outcome: MessageOutcome, execution?: string): Promise<MessageOutcome> {
 	const accepted = identity.recipients.filter((recipient) => outcome.accepted.includes(recipient));
 	try {
-		if (accepted.length) await ledger.accepted(identity, { accepted, sentAt: outcome.sentAt, messageId: outcome.messageId });
+		const { sentAt, messageId, response } = outcome;
+		if (accepted.length) await ledger.accepted(identity, { accepted, sentAt, messageId, response, execution });
 		else if (outcome.error?.code !== OUTCOME_UNKNOWN) await ledger.release(identity);
 		return outcome;
 	} catch (error) {

@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+
 import type { MailCarrier } from './mailCarrier';
 import { pickupCarrier } from './pickup/pickupCarrier';
 import { checkPickupDirectory } from './pickup/pickupDirectory';
@@ -20,4 +22,14 @@ export async function openCarrier(choice: CarrierChoice): Promise<MailCarrier> {
 	}
 	const { settings, tuning, ...extras } = choice;
 	return openSmtpTransport(settings, tuning, extras);
+}
+
+/**
+ * The account a carrier sends from, as the account lock and the journal name it: the SMTP login at
+ * its server (a provider's limits are the account's), or the pickup folder.
+ */
+export function carrierAccount(choice: CarrierChoice): string {
+	if (choice.kind === 'pickupDirectory') return `pickup:${resolve(choice.directory)}`;
+	const { user, host, port } = choice.settings;
+	return `smtp:${user ? `${user}@` : ''}${host.toLowerCase()}:${port}`;
 }

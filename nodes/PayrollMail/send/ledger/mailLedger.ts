@@ -20,6 +20,8 @@ export interface ClaimRequest {
 	execution: string;
 	/** The clerk checked an unconfirmed mail (the archive copy) and wants it sent again. */
 	resendUnconfirmed: boolean;
+	/** What a journal notes of the mail, for the clerk to look up. */
+	mail: { subject: string; messageId: string; idempotencyKey?: string };
 }
 
 /** A mail handed to the server; times and IDs as far as the store keeps them. */
@@ -28,6 +30,10 @@ export interface SentRecord {
 	messageId?: string;
 	/** The identity's recipients the server accepted it for. */
 	accepted: string[];
+	/** The server's reply that accepted it. */
+	response?: string;
+	/** The execution that sent it. */
+	execution?: string;
 }
 
 /** What a claim found. */

@@ -1,0 +1,128 @@
+import type { SqlClient } from '../sql';
+import type { JournalTable } from './journalTable';
+import type { Claim, ClaimRequest, MailLedger, SentRecord } from './mailLedger';
+import type { MailIdentity } from './mailIdentity';
+
+/** Who writes to the journal: noted on every row a run claims. */
+export interface JournalWriter {
+	workflowId: string;
+	/** The sending account (`smtp:user@host:port` or `pickup:<folder>`), also what the account lock is keyed by. */
+	account: string;
+}
+
+interface JournalRow {
+	state: 'claimed' | 'accepted' | 'released';
+	recipients: string[];
+	accepted_recipients: string[];
+	message_id: string | null;
+	execution_id: string | null;
+	claimed_at: Date;
+	accepted_at: Date | null;
+	/** The row's version (PostgreSQL's xmin): a re-claim only succeeds on the row it read. */
+	version: string;
+}
+
+/** How often a claim reads and tries again when another execution changed the row in between. */
+const CLAIM_TRIES = 5;
+
+/**
+ * Skip Already Sent's record as a table in PostgreSQL, one row per mail: the send journal. Every
+ * step is one atomic statement, so claims hold between executions, n8n processes and queue-mode
+ * workers alike:
+ *
+ * - a claim is `INSERT … ON CONFLICT (key) DO NOTHING`: of any number of executions claiming one
+ *   mail at once, exactly one gets the row; the others read what it holds;
+ * - a released mail (or, with Resend Unconfirmed Mails, an unconfirmed one) is claimed again with
+ *   an `UPDATE` on the very row version that was read, so of two re-claims one wins;
+ * - times are the database's clock, the same for every worker.
+ */
+export class PostgresLedger implements MailLedger {
+	constructor(
+		private readonly db: SqlClient,
+		private readonly table: JournalTable,
+		private readonly writer: JournalWriter,
+	) {}
+
+	async claim(identity: MailIdentity, request: ClaimRequest): Promise<Claim> {
+		// Resend Unconfirmed Mails means the claim this run found; one made since is another run's, on its way.
+		let resend = request.resendUnconfirmed;
+		for (let attempt = 1; attempt <= CLAIM_TRIES; attempt++) {
+			if (await this.insertClaim(identity, request)) return { kind: 'granted' };
+			const row = await this.read(identity.key);
+			// Deleted in between (by hand): try the insert again.
+			if (!row) continue;
+			if (row.state === 'released' || (row.state === 'claimed' && resend)) {
+				if (await this.claimAgain(identity, request, row)) return { kind: 'granted' };
+				resend = false;
+				continue;
+			}
+			return verdict(identity, row);
+		}
+		throw new Error(`the journal row of this mail in ${this.table.name} kept changing while it was being claimed`);
+	}
+
+	async accepted(identity: MailIdentity, { accepted, messageId, response }: SentRecord): Promise<void> {
+		const result = await this.db.query(
+			`UPDATE ${this.table.sql} SET state = 'accepted', accepted_recipients = $2, accepted_at = clock_timestamp(),
+				message_id = COALESCE($3, message_id), response = $4
+			WHERE key = $1`,
+			[identity.key, accepted, messageId ?? null, response ?? null],
+		);
+		if (!result.rowCount) throw new Error(`the journal ${this.table.name} no longer has this mail's row`);
+	}
+
+	async release(identity: MailIdentity): Promise<void> {
+		await this.db.query(
+			`UPDATE ${this.table.sql} SET state = 'released', released_at = clock_timestamp() WHERE key = $1 AND state = 'claimed'`,
+			[identity.key],
+		);
+	}
+
+	private async insertClaim(identity: MailIdentity, { execution, mail }: ClaimRequest): Promise<boolean> {
+		const result = await this.db.query(
+			`INSERT INTO ${this.table.sql}
+				(key, idempotency_key, recipients, subject, message_id, state, execution_id, workflow_id, account, claimed_at)
+			VALUES ($1, $2, $3, $4, $5, 'claimed', $6, $7, $8, clock_timestamp())
+			ON CONFLICT (key) DO NOTHING
+			RETURNING key`,
+			[identity.key, mail.idempotencyKey ?? null, identity.recipients, mail.subject, mail.messageId, execution, this.writer.workflowId, this.writer.account],
+		);
+		return result.rowCount === 1;
+	}
+
+	private async read(key: string): Promise<JournalRow | undefined> {
+		const { rows } = await this.db.query<JournalRow>(
+			`SELECT state, recipients, accepted_recipients, message_id, execution_id, claimed_at, accepted_at, xmin::text AS version
+			FROM ${this.table.sql} WHERE key = $1`,
+			[key],
+		);
+		return rows[0];
+	}
+
+	private async claimAgain(identity: MailIdentity, { execution, mail }: ClaimRequest, row: JournalRow): Promise<boolean> {
+		const result = await this.db.query(
+			`UPDATE ${this.table.sql} SET state = 'claimed', idempotency_key = $3, subject = $4, message_id = $5, execution_id = $6,
+				workflow_id = $7, account = $8, claimed_at = clock_timestamp(), accepted_at = NULL, released_at = NULL,
+				accepted_recipients = '{}', response = NULL
+			WHERE key = $1 AND xmin::text = $2
+			RETURNING key`,
+			[identity.key, row.version, mail.idempotencyKey ?? null, mail.subject, mail.messageId, execution, this.writer.workflowId, this.writer.account],
+		);
+		return result.rowCount === 1;
+	}
+}
+
+/** What a row another execution holds means for this mail. */
+function verdict(identity: MailIdentity, row: JournalRow): Claim {
+	if (row.state === 'claimed') {
+		return { kind: 'unconfirmed', claimedAt: row.claimed_at.toISOString(), execution: row.execution_id ?? undefined };
+	}
+	const record: SentRecord = {
+		accepted: row.accepted_recipients,
+		sentAt: row.accepted_at?.toISOString(),
+		messageId: row.message_id ?? undefined,
+		execution: row.execution_id ?? undefined,
+	};
+	const everyone = identity.recipients.every((recipient) => row.accepted_recipients.includes(recipient));
+	return { kind: everyone ? 'accepted' : 'partial', record };
+}
