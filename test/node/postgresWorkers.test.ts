@@ -113,7 +113,11 @@ describe('a worker killed with SIGKILL in the middle of a run, the run made agai
 			// The worker wrote the confirmation before it died: the mail is known sent.
 			expect([event, statusOf(third)]).toEqual(['accepted', 'skipped']);
 		}
-		expect(copies(6)).toEqual([1, 1, event === 'dataStarted' ? 0 : 1, 1, 1, 1]);
+		// Killed as DATA starts, the worker may still have streamed the whole small message before the
+		// signal landed, so the server holds the 3rd mail once or not at all; never twice.
+		const [first, second, thirdCopies, ...rest] = copies(6);
+		expect([first, second, ...rest]).toEqual([1, 1, 1, 1, 1]);
+		expect(event === 'dataStarted' ? [0, 1] : [1]).toContain(thirdCopies);
 	});
 });
 

@@ -12,7 +12,7 @@ import { afterGrace, CANCEL_GRACE_MS, type GraceSignal } from './cancelGrace';
 import { Delivery, type MessageOutcome } from './delivery';
 import type { MailLedger } from './ledger/mailLedger';
 import { mailIdentity, type MailIdentity } from './ledger/mailIdentity';
-import { duplicateOf, refusalFor } from './ledger/verdicts';
+import { duplicateOf, ledgerFailure, refusalFor } from './ledger/verdicts';
 
 export interface DispatchDependencies {
 	carrier: MailCarrier;
@@ -278,15 +278,6 @@ async function settleClaim(ledger: MailLedger, identity: MailIdentity, outcome: 
 	} catch (error) {
 		return { ...outcome, ledgerError: `Skip Already Sent could not record what became of this mail: ${(error as Error).message}` };
 	}
-}
-
-function ledgerFailure(error: Error): MailError {
-	return mailError(
-		'validation',
-		'ELEDGER',
-		`Not sent: Skip Already Sent could not record the mail before sending it (${error.message}), so a re-run could send it twice`,
-		{ permanent: false },
-	);
 }
 
 /** The mails after a provider's quota refusal: not tried, so that the account is not refused once per employee. */
