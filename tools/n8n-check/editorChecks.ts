@@ -77,7 +77,7 @@ async function runSteps(check: EditorCheck, page: Page, node: NodeDescription, s
 		const begins = firstLabels.every((entry, index) => list.seen[index] === entry);
 		check.expect(`"Add Option" begins with ${firstLabels.join(', ')}`, begins, `seen in order: ${list.seen.join(', ')}`);
 	}
-	const keptOut = [...options.never, ...options.gated, ...options.htmlOnly];
+	const keptOut = [...options.never, ...options.gated, ...options.behindChoice, ...options.htmlOnly];
 	if (keptOut.length) {
 		const listed = keptOut.filter(list.listed).map(label);
 		const detail = `listed: ${listed.join(', ')}\nseen: ${list.seen.join(', ')}`;

@@ -27,6 +27,8 @@ export interface EditorExpectations {
 		/** Listed only once `gate` is added and switched on. */
 		gate: string;
 		gated: string[];
+		/** Listed only once an option among `gated` is set to a value other than its default; the check does not set one. */
+		behindChoice: string[];
 		/** Listed only while Email Format is HTML, not while it is Text. */
 		htmlOnly: string[];
 	};
@@ -78,6 +80,8 @@ export const EXPECTED: EditorExpectations = {
 		never: ['dryRun', 'testRecipient'],
 		gate: 'skipAlreadySent',
 		gated: ['idempotencyKey', 'ledgerStore', 'resendUnconfirmed'],
+		// Skip Already Sent: Table Name, once Record In is PostgreSQL.
+		behindChoice: ['ledgerTable'],
 		htmlOnly: ['inlineImages'],
 	},
 	pickup: {

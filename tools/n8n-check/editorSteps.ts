@@ -63,7 +63,7 @@ export class EditorCheck {
 	/** The "Add Option" list in a state: every option of the version but those the state keeps out. */
 	async addOptionList(state: { added: string[]; gateOn: boolean; html: boolean; pickup: boolean }, shot?: string) {
 		const { options, pickup } = this.expected;
-		const out = new Set([...state.added, ...options.never]);
+		const out = new Set([...state.added, ...options.never, ...options.behindChoice]);
 		if (!state.gateOn) options.gated.forEach((name) => out.add(name));
 		if (!state.html) options.htmlOnly.forEach((name) => out.add(name));
 		if (state.pickup) pickup?.smtpOnlyOptions.forEach((name) => out.add(name));

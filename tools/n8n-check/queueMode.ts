@@ -81,21 +81,21 @@ async function queueMode(report: TargetReport, n8n: { install: N8nInstall; node:
 		const base = { baseUrl: queue.baseUrl, path, workflowId, api, server };
 
 		const retried = await report.timed('queue: retried webhook', () => retriedWebhook(report, 'queue mode, retried webhook', { ...base, period: '2026-11', store: 'postgres' }));
-		const workers = [workerOf(queue, retried.first.id), workerOf(queue, retried.second.id)];
+		const workers = [workerOf(queue, retried.sending.id), workerOf(queue, retried.skipping.id)];
 		report.expect(
 			`queue mode, retried webhook: the two executions ran on different workers (${workers.join(', ')})`,
 			workers.every(Boolean) && workers[0] !== workers[1],
-			`executions ${retried.first.id}, ${retried.second.id} on ${JSON.stringify(workers)}`,
+			`executions ${retried.sending.id}, ${retried.skipping.id} on ${JSON.stringify(workers)}`,
 		);
 		report.expect(
 			'queue mode: the payslips were read from n8n\'s database (binary data ids database:…)',
-			retried.first.binaryIds.length === EMPLOYEES && retried.first.binaryIds.every((id) => id.startsWith('database:')),
-			`binary ids: ${JSON.stringify(retried.first.binaryIds.slice(0, 3))}`,
+			retried.sending.binaryIds.length === EMPLOYEES && retried.sending.binaryIds.every((id) => id.startsWith('database:')),
+			`binary ids: ${JSON.stringify(retried.sending.binaryIds.slice(0, 3))}`,
 		);
 		const waited = queue.workers.find((worker) => worker.name === workers[1])?.log() ?? '';
 		report.expect(
-			'queue mode: the second worker waited for the account, naming the execution holding it',
-			new RegExp(`is busy \\(execution ${retried.first.id} sends from it\\)`).test(waited),
+			'queue mode: the other worker waited for the account, naming the execution holding it',
+			new RegExp(`is busy \\(execution ${retried.sending.id} sends from it\\)`).test(waited),
 			'no "is busy" line in its log',
 		);
 		await journalMatchesServer(report, queue, server, '2026-11', EMPLOYEES);

@@ -88,8 +88,9 @@ const arrivalsSince = (server: TestSmtpServer, since: number) => server.messages
 
 export interface RetriedWebhook {
 	calls: Array<{ status: number; ms: number }>;
-	first: ExecutionResult;
-	second: ExecutionResult;
+	/** The execution that reached the account first and sent, and the one that found the month sent. */
+	sending: ExecutionResult;
+	skipping: ExecutionResult;
 	windows: number[];
 	duplicates: number;
 	mailsAtServer: number;
@@ -107,7 +108,12 @@ export async function retriedWebhook(
 	await sleep(1_000);
 	const calls = await Promise.all([first, callWebhook(run.baseUrl, run.path, run.period)]);
 	const [newer, older] = (await run.api.finished(run.workflowId, known + 2)).slice(0, 2);
-	const [firstRun, secondRun] = await Promise.all([run.api.execution(older.id), run.api.execution(newer.id)]);
+	const runs = await Promise.all([run.api.execution(older.id), run.api.execution(newer.id)]);
+	// Either call's execution may reach the account first: a worker's first execution loads the
+	// package and opens the journal, which can outlast the second between the calls. What must hold
+	// is that one sent and the other found it all sent.
+	const [sending, skipping] = tally(runs[1].mails).sent > tally(runs[0].mails).sent ? [runs[1], runs[0]] : runs;
+	const whose = sending === runs[0] ? 'the first call\'s' : 'the retried call\'s';
 	const copies = copiesAtServer(run.server, since);
 	const windows = batchWindows(arrivalsSince(run.server, since));
 	const duplicates = [...copies.values()].reduce((sum, count) => sum + Math.max(0, count - 1), 0);
@@ -122,19 +128,19 @@ export async function retriedWebhook(
 		Math.max(...windows) <= BATCH_SIZE,
 		`windows: ${JSON.stringify(windows)}`,
 	);
-	report.expect(`${label}: the first execution sent all ${EMPLOYEES}`, tally(firstRun.mails).sent === EMPLOYEES, JSON.stringify(tally(firstRun.mails)));
+	report.expect(`${label}: one execution (${whose}) sent all ${EMPLOYEES}`, tally(sending.mails).sent === EMPLOYEES, JSON.stringify(tally(sending.mails)));
 	const skippedWithRecord = staff.every(({ email }) => {
-		const mail = secondRun.mails.get(email);
-		const sent = firstRun.mails.get(email);
+		const mail = skipping.mails.get(email);
+		const sent = sending.mails.get(email);
 		if (mail?.status !== 'skipped') return false;
 		return run.store === 'postgres' ? mail.messageId === sent?.messageId && typeof mail.sentAt === 'string' : mail.sentAt === null;
 	});
 	report.expect(
-		`${label}: the retried call skipped all ${EMPLOYEES}${run.store === 'postgres' ? ', each with the first mail\'s Message-ID and time' : ' (n8n\'s store keeps no time)'}`,
+		`${label}: the other skipped all ${EMPLOYEES}${run.store === 'postgres' ? ', each with the sent mail\'s Message-ID and time' : ' (n8n\'s store keeps no time)'}`,
 		skippedWithRecord,
-		JSON.stringify(tally(secondRun.mails)),
+		JSON.stringify(tally(skipping.mails)),
 	);
-	return { calls, first: firstRun, second: secondRun, windows, duplicates, mailsAtServer: run.server.messages.length - since };
+	return { calls, sending, skipping, windows, duplicates, mailsAtServer: run.server.messages.length - since };
 }
 
 export interface CrashRun {
