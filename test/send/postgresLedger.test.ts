@@ -69,11 +69,21 @@ describe('claims from two workers at once', () => {
 
 	it('give an unconfirmed mail the clerk asked to resend to exactly one of two resending runs', async () => {
 		const table = await newJournal();
-		const [ledgerA, ledgerB] = [new PostgresLedger(a, table, writer()), new PostgresLedger(b, table, writer())];
 		const mails = Array.from({ length: 20 }, (_, n) => identity(n));
-		for (const mail of mails) await ledgerA.claim(mail, claimRequest('crashed'));
+		const crashed = new PostgresLedger(a, table, writer());
+		for (const mail of mails) await crashed.claim(mail, claimRequest('crashed'));
+		// Each run reads a row and claims it in two statements: the one that reads after the other's
+		// re-claim must see a claim made during its own run, not the crashed one it may take over.
+		const [ledgerA, ledgerB] = [new PostgresLedger(a, table, writer()), new PostgresLedger(b, table, writer())];
 		const claims = await Promise.all(mails.flatMap((mail) => [ledgerA.claim(mail, claimRequest('A', true)), ledgerB.claim(mail, claimRequest('B', true))]));
 		expect(claims.filter((claim) => claim.kind === 'granted')).toHaveLength(20);
+	});
+
+	it('keep a mail another run claimed since this one began from a resending run, naming that run', async () => {
+		const table = await newJournal();
+		const resending = new PostgresLedger(a, table, writer());
+		await new PostgresLedger(b, table, writer()).claim(identity(1), claimRequest('running'));
+		expect(await resending.claim(identity(1), claimRequest('resending', true))).toMatchObject({ kind: 'unconfirmed', execution: 'running' });
 	});
 });
 

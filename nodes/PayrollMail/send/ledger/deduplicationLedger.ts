@@ -41,6 +41,9 @@ export class DeduplicationLedger implements MailLedger {
 		private readonly scope: string,
 	) {}
 
+	/** When this run opened the ledger, before it waited for the account or claimed (this process's clock, as the claims it remembers). */
+	private readonly openedAt = Date.now();
+
 	async claim(identity: MailIdentity, { execution, resendUnconfirmed }: ClaimRequest): Promise<Claim> {
 		const [mail, pending, partial] = markers(identity);
 		return serially(this.scope, async () => {
@@ -49,8 +52,12 @@ export class DeduplicationLedger implements MailLedger {
 			const pendingSeen = processed.includes(pending);
 			if (!mailSeen && !pendingSeen) return this.granted(identity, execution);
 			if (pendingSeen) {
-				if (resendUnconfirmed) return this.granted(identity, execution);
-				return { kind: 'unconfirmed', ...claimsInThisProcess.get(this.claimKey(identity)) };
+				// Resend Unconfirmed Mails means a claim that was there when this run began; one made since
+				// in this process is another run's, on its way (perhaps another resending run's).
+				const holder = claimsInThisProcess.get(this.claimKey(identity));
+				const claimedSince = holder !== undefined && Date.parse(holder.claimedAt) >= this.openedAt;
+				if (resendUnconfirmed && !claimedSince) return this.granted(identity, execution);
+				return { kind: 'unconfirmed', ...holder };
 			}
 			// Accepted earlier; the pending marker this lookup set goes again, and so does the
 			// partial marker if the next lookup sets it.

@@ -18,6 +18,8 @@ interface JournalRow {
 	execution_id: string | null;
 	claimed_at: Date;
 	accepted_at: Date | null;
+	/** Claimed before this run opened the journal: a claim the clerk can have checked before asking to resend it. */
+	claimed_before_run: boolean;
 	/** The row's version (PostgreSQL's xmin): a re-claim only succeeds on the row it read. */
 	version: string;
 }
@@ -32,8 +34,9 @@ const CLAIM_TRIES = 5;
  *
  * - a claim is `INSERT … ON CONFLICT (key) DO NOTHING`: of any number of executions claiming one
  *   mail at once, exactly one gets the row; the others read what it holds;
- * - a released mail (or, with Resend Unconfirmed Mails, an unconfirmed one) is claimed again with
- *   an `UPDATE` on the very row version that was read, so of two re-claims one wins;
+ * - a released mail (or, with Resend Unconfirmed Mails, one claimed before this run began and never
+ *   confirmed) is claimed again with an `UPDATE` on the very row version that was read, so of two
+ *   re-claims one wins;
  * - times are the database's clock, the same for every worker.
  */
 export class PostgresLedger implements MailLedger {
@@ -41,22 +44,28 @@ export class PostgresLedger implements MailLedger {
 		private readonly db: SqlClient,
 		private readonly table: JournalTable,
 		private readonly writer: JournalWriter,
-	) {}
+	) {
+		this.runStart = db.query<{ now: string }>('SELECT clock_timestamp()::text AS now').then(({ rows }) => rows[0].now);
+		// Awaited by the first claim; a failure is reported there, not as an unhandled rejection meanwhile.
+		this.runStart.catch(() => undefined);
+	}
+
+	/** The database's clock as this run opened the journal, before it waited for the account or claimed. */
+	private readonly runStart: Promise<string>;
 
 	async claim(identity: MailIdentity, request: ClaimRequest): Promise<Claim> {
-		// Resend Unconfirmed Mails means the claim this run found; one made since is another run's, on its way.
-		let resend = request.resendUnconfirmed;
+		const runStart = await this.runStart;
 		for (let attempt = 1; attempt <= CLAIM_TRIES; attempt++) {
 			if (await this.insertClaim(identity, request)) return { kind: 'granted' };
-			const row = await this.read(identity.key);
+			const row = await this.read(identity.key, runStart);
 			// Deleted in between (by hand): try the insert again.
 			if (!row) continue;
-			if (row.state === 'released' || (row.state === 'claimed' && resend)) {
-				if (await this.claimAgain(identity, request, row)) return { kind: 'granted' };
-				resend = false;
-				continue;
-			}
-			return verdict(identity, row);
+			// Resend Unconfirmed Mails means a claim that was there when this run began; one made since
+			// is another run's, on its way (perhaps another resending run's).
+			const takeOver = row.state === 'released' || (row.state === 'claimed' && request.resendUnconfirmed && row.claimed_before_run);
+			if (!takeOver) return verdict(identity, row);
+			if (await this.claimAgain(identity, request, row)) return { kind: 'granted' };
+			// Another execution changed the row since it was read: judge what it holds now.
 		}
 		throw new Error(`the journal row of this mail in ${this.table.name} kept changing while it was being claimed`);
 	}
@@ -90,11 +99,12 @@ export class PostgresLedger implements MailLedger {
 		return result.rowCount === 1;
 	}
 
-	private async read(key: string): Promise<JournalRow | undefined> {
+	private async read(key: string, runStart: string): Promise<JournalRow | undefined> {
 		const { rows } = await this.db.query<JournalRow>(
-			`SELECT state, recipients, accepted_recipients, message_id, execution_id, claimed_at, accepted_at, xmin::text AS version
+			`SELECT state, recipients, accepted_recipients, message_id, execution_id, claimed_at, accepted_at, xmin::text AS version,
+				claimed_at < $2::timestamptz AS claimed_before_run
 			FROM ${this.table.sql} WHERE key = $1`,
-			[key],
+			[key, runStart],
 		);
 		return rows[0];
 	}
