@@ -1,27 +1,12 @@
 import { simpleParser } from 'mailparser';
-import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
-import { runWorkflow, type HarnessItem } from '../harness';
+import type { HarnessItem } from '../harness';
 import { CORPUS_CASES, corpusMail } from '../bounces/corpusCases';
 import { TestPostgres } from '../support/postgres';
 import { TestSmtpServer } from '../support/testSmtpServer';
-import { clerkParameters, employeeItems, employees, mailOf, PACKAGE_DIR, runPayrollMail, SMTP_PASSWORD, SMTP_USER } from './payrollRun';
-
-export const PAYROLL_MAIL_BOUNCES = 'n8n-nodes-payroll-mail.payrollMailBounces';
-
-export async function runBounces(items: HarnessItem[], parameters: INodeParameters = {}, postgres?: TestPostgres) {
-	return runWorkflow({
-		packageDir: PACKAGE_DIR,
-		nodeUnderTest: { type: PAYROLL_MAIL_BOUNCES, parameters, credentials: postgres ? { postgres: postgres.credential() } : undefined },
-		items,
-	});
-}
-
-/** A received mail as a binary field, as a Read/Write Files node or an HTTP Request gives it. */
-export const rawItem = (raw: Buffer, name = 'bounce.eml'): HarnessItem => ({
-	json: { fileName: name },
-	binary: { data: { data: raw, fileName: name, mimeType: 'message/rfc822' } },
-});
+import { rawItem, runBounces } from './bouncesRun';
+import { clerkParameters, employeeItems, employees, mailOf, runPayrollMail, SMTP_PASSWORD, SMTP_USER } from './payrollRun';
 
 /**
  * A received mail as n8n's Email Trigger (IMAP) gives it in its default ("resolved") format: made
