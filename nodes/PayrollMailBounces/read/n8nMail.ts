@@ -10,15 +10,14 @@ const MAX_PART_BYTES = 1_000_000;
 const READABLE = /^(?:text\/|message\/)/;
 
 /**
- * The received mail an item holds: the raw message in the binary field (RFC 822, .eml, or n8n's
- * Email Trigger in RAW format as `raw`), else the form n8n's Email Trigger (IMAP) resolves a mail
- * into: `headers`, `text`, `html` (or `textPlain`, `textHtml` and `metadata` of its simple
- * format) and the attachments as binary fields.
+ * The received mail an item holds: the raw message (RFC 822, .eml) in the binary field, else the
+ * form n8n's Email Trigger (IMAP) resolves a mail into: `headers`, `text`, `html` (or `textPlain`,
+ * `textHtml` and `metadata` of its Simple format) and the attachments as binary fields. Its RAW
+ * format holds the body without the header, which says what kind of mail it is: not read.
  */
 export async function readItemMail(context: IExecuteFunctions, item: INodeExecutionData, itemIndex: number, binaryField: string): Promise<ReceivedMail> {
 	if (item.binary?.[binaryField]) return readRawMail(await context.helpers.getBinaryDataBuffer(itemIndex, binaryField));
 	const { json } = item;
-	if (typeof json.raw === 'string' && json.raw.trim()) return readRawMail(rawText(json.raw));
 	const parts: MailPart[] = [];
 	for (const [contentType, key] of [
 		['text/plain', 'text'],
@@ -34,12 +33,6 @@ export async function readItemMail(context: IExecuteFunctions, item: INodeExecut
 		parts.push({ contentType, text: (await context.helpers.getBinaryDataBuffer(itemIndex, field)).toString('utf8') });
 	}
 	return { headers: headerFields(json), parts };
-}
-
-/** Email Trigger's RAW format holds the message as text, or base64(url) of it. */
-function rawText(raw: string): Buffer {
-	if (/\r?\n/.test(raw)) return Buffer.from(raw, 'utf8');
-	return Buffer.from(raw.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
 }
 
 function tooLarge(binary: IBinaryData): boolean {
