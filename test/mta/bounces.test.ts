@@ -11,7 +11,7 @@ import { makeTestCertificates } from '../support/certificates';
 import type { TestSmtpServer } from '../support/testSmtpServer';
 import { rawItem, runBounces } from '../node/bouncesRun';
 import { clerkParameters, employeeItems, employees, mailOf, runPayrollMail, SMTP_PASSWORD, SMTP_USER } from '../node/payrollRun';
-import { PostfixRelay } from './postfixRelay';
+import { PostfixRelay, relayCredential } from './postfixRelay';
 
 const staff = employees(6);
 /** Two employees whose addresses do not exist, one whose mailbox is not reachable for now. */
@@ -38,16 +38,7 @@ describe('bounces from Postfix, matched back to the employees', () => {
 			server: undefined as unknown as TestSmtpServer,
 			items: employeeItems(staff),
 			parameters: clerkParameters({ bccEmail: ARCHIVE }),
-			credential: {
-				host: '127.0.0.1',
-				port: relay.port,
-				connection: 'startTls',
-				authMethod: 'login',
-				user: SMTP_USER,
-				password: SMTP_PASSWORD,
-				advancedTls: true,
-				caCertificate: certificates.ca.cert,
-			},
+			credential: relayCredential(relay.port, certificates.ca.cert, { user: SMTP_USER, password: SMTP_PASSWORD }),
 			executionId: '2611',
 		});
 		expect(result.error).toBeUndefined();

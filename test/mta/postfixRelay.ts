@@ -21,6 +21,11 @@ import type { KeyPair } from '../support/certificates';
 
 export const RELAY_HOST_NAME = 'mail.payroll.test';
 
+/** The Payroll Mail SMTP credential of a clerk who logs in to the relay, its certificate verified through the test CA. */
+export function relayCredential(port: number, caCertificate: string, login: { user: string; password: string }): Record<string, string | number | boolean> {
+	return { host: '127.0.0.1', port, connection: 'startTls', authMethod: 'login', ...login, advancedTls: true, caCertificate };
+}
+
 export interface PostfixPrerequisites {
 	/** Empty when the suite can run. */
 	problems: string[];
