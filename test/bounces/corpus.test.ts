@@ -26,3 +26,23 @@ describe('the bounce corpus', () => {
 		});
 	});
 });
+
+describe('mails made to be hard to read', () => {
+	it('reads a daemon\'s report with a megabyte of address characters and no blank line without going slow', () => {
+		const filler = 'a.b-c_d'.repeat(150_000);
+		const raw = Buffer.from(
+			`From: MAILER-DAEMON@relay.example\r\nSubject: Undelivered Mail\r\n\r\nDelivery to the following recipient failed permanently:\r\n${filler}\r\n${filler}@\r\n`,
+		);
+		const started = process.hrtime.bigint();
+		readBounce(readRawMail(raw));
+		// Linear work takes milliseconds; a pattern that backtracks over the text would take hours.
+		expect(Number(process.hrtime.bigint() - started) / 1e9).toBeLessThan(20);
+	});
+
+	it('stops at nesting no report has', () => {
+		const depth = 5_000;
+		const open = Array.from({ length: depth }, (_, level) => `Content-Type: multipart/mixed; boundary="b${level}"\r\n\r\n--b${level}\r\n`).join('');
+		const raw = Buffer.from(`From: MAILER-DAEMON@relay.example\r\n${open}Content-Type: text/plain\r\n\r\nhello\r\n`);
+		expect(readBounce(readRawMail(raw))).toBeUndefined();
+	});
+});

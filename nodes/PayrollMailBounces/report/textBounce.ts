@@ -2,6 +2,11 @@ import type { MailPart } from '../read/receivedMail';
 import { smtpReply, statusCode, type Bounce, type BounceAction } from './bounce';
 import { htmlAsText } from './returnedHeaders';
 
+/** A report's text is a few kilobytes; what is beyond this is not read (no pattern runs over a returned attachment). */
+const MAX_TEXT = 64 * 1024;
+/** The recipients' paragraph is a few lines. */
+const MAX_PARAGRAPH = 4 * 1024;
+
 const ADDRESS = /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g;
 
 /**
@@ -38,6 +43,7 @@ export function readTextBounce(parts: MailPart[], subject: string, returnedTo: s
 		.filter((part) => part.contentType === 'text/plain' || part.contentType === 'text/html')
 		.map(htmlAsText)
 		.join('\n\n')
+		.slice(0, MAX_TEXT)
 		.replace(/\r\n?/g, '\n');
 	const recipients = named(text);
 	if (!recipients.length) recipients.push(...(returnedTo.match(ADDRESS) ?? []));
@@ -64,7 +70,7 @@ function named(text: string): string[] {
 		if (!match) continue;
 		if (match[1]) return [match[1].replace(/[.,;:]+$/, '')];
 		const after = text.slice(match.index + match[0].length).replace(/^\s*\n/, '');
-		const paragraph = after.split(/\n[ \t]*\n/)[0];
+		const paragraph = after.slice(0, MAX_PARAGRAPH).split(/\n[ \t]*\n/)[0];
 		const found = paragraph.match(ADDRESS) ?? [];
 		if (found.length) return found;
 	}
