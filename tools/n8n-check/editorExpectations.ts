@@ -75,7 +75,8 @@ export const EXPECTED: EditorExpectations = {
 		collection: 'options',
 		// n8n's lint keeps a collection's options in alphabetical order; the safety switches are Send Mode.
 		first: ['includeEml', 'autoSubmitted', 'ccEmail'],
-		never: ['dryRun', 'testRecipient'],
+		// Table Name shows only with Record In → PostgreSQL, a state this check does not enter.
+		never: ['dryRun', 'testRecipient', 'ledgerTable'],
 		gate: 'skipAlreadySent',
 		gated: ['idempotencyKey', 'ledgerStore', 'resendUnconfirmed'],
 		htmlOnly: ['inlineImages'],

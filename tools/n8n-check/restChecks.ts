@@ -107,7 +107,7 @@ async function checkBouncesExample(report: TargetReport, rest: RestClient): Prom
 	const example = JSON.parse(readFileSync(BOUNCES_EXAMPLE, 'utf8')) as { name: string; nodes: Array<{ type: string }>; connections: unknown; settings: unknown };
 	const { name, nodes, connections, settings } = example;
 	const saved = await report.step('examples/payslip-bounces.json imported (POST /rest/workflows)', () =>
-		rest.post<{ id: string }>('/rest/workflows', { name, nodes, connections, settings }),
+		rest.post<{ id: string }>('/rest/workflows', { name, nodes, connections, settings, active: false }),
 	);
 	const back = await rest.get<{ nodes: Array<{ type: string }> }>(`/rest/workflows/${saved.id}`);
 	report.expect(
