@@ -23,6 +23,7 @@ describe('the bounce corpus', () => {
 				bounces.map(({ recipient, action, status }) => ({ recipient, action, status })),
 			);
 			report!.bounces.forEach((bounce, index) => expect(bounce.diagnostic).toMatch(bounces[index].diagnostic));
+			expect(report!.bounces.every((bounce) => bounce.reportingMta.length > 0)).toBe(true);
 		});
 	});
 });

@@ -4,7 +4,6 @@ import { bounceAction, decodeXText, smtpReply, statusCode, withoutType, type Bou
 /** What a delivery-status body (RFC 3464) says: the envelope ID and each recipient's fate. */
 export interface DeliveryStatus {
 	envelopeId: string;
-	reportingMta: string;
 	/** Recipients that failed or were delayed; delivered, relayed and expanded ones are left out. */
 	bounces: Bounce[];
 	/** How many recipient blocks the report has, whatever their action. */
@@ -41,7 +40,7 @@ export function readDeliveryStatus(text: string): DeliveryStatus {
 			},
 		];
 	});
-	return { envelopeId: decodeXText(field('original-envelope-id')).trim(), reportingMta, bounces, recipientBlocks: recipientBlocks.length };
+	return { envelopeId: decodeXText(field('original-envelope-id')).trim(), bounces, recipientBlocks: recipientBlocks.length };
 }
 
 /** The recipient a block is about: Final-Recipient, else Original-Recipient, without its address type. */

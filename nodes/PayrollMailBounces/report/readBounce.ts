@@ -49,6 +49,8 @@ export function readBounce(mail: ReceivedMail): BounceReport | undefined {
 	const ours = Boolean(mailReference.mailId || mailReference.messageId);
 	const reportSubject = !REPLY.test(subject) && REPORT_SUBJECT.test(subject) && ours;
 	if (!fromDaemon && !reportSubject) return undefined;
-	const bounces = readTextBounce(mail.parts, subject, returnedTo, '');
+	// A non-standard report names no reporting server; the daemon's domain is the nearest there is.
+	const reportingMta = /@([^\s>]+)/.exec(headerValue(mail.headers, 'from'))?.[1] ?? '';
+	const bounces = readTextBounce(mail.parts, subject, returnedTo, reportingMta);
 	return bounces.length ? { mail: mailReference, bounces } : undefined;
 }
