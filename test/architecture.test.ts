@@ -7,6 +7,8 @@ import { dirname, join, relative, resolve } from 'node:path';
  */
 const ROOT = join(__dirname, '..');
 const NODE = join(ROOT, 'nodes', 'PayrollMail');
+/** Payroll Mail Bounces sits above the Payroll Mail node's layers: it uses the mail ID and the journal. */
+const BOUNCES = join(ROOT, 'nodes', 'PayrollMailBounces');
 
 /** Lower layers never import higher ones; folders of one layer do not import each other. */
 const LAYERS: Record<string, number> = {
@@ -19,6 +21,7 @@ const LAYERS: Record<string, number> = {
 	input: 3,
 	result: 3,
 	'': 4,
+	bounces: 5,
 };
 
 interface Module {
@@ -55,6 +58,7 @@ const name = (file: string) => relative(ROOT, file);
 
 /** The node folder's top-level entry a file sits in: `send`, `transport`, or '' for the node's root files. */
 function group(file: string): string {
+	if (file.startsWith(`${BOUNCES}/`)) return 'bounces';
 	const [first, ...rest] = relative(NODE, file).split('/');
 	// The description the node file imports is the one the descriptions folder makes up.
 	if (first === 'PayrollMail.description.ts') return 'descriptions';
@@ -75,7 +79,7 @@ describe('the layout of the product code', () => {
 
 	it('has no import from a lower layer to a higher one, nor between folders of one layer', () => {
 		const wrong: string[] = [];
-		for (const { file, imports } of modules.filter((module) => module.file.startsWith(NODE))) {
+		for (const { file, imports } of modules.filter((module) => module.file.startsWith(`${NODE}/`) || module.file.startsWith(`${BOUNCES}/`))) {
 			for (const target of imports) {
 				const [from, to] = [group(file), group(target)];
 				if (from === to) continue;
@@ -121,5 +125,17 @@ describe('the layout of the product code', () => {
 			.filter(({ packages }) => packages.some((spec) => spec.startsWith('n8n-')))
 			.map(({ file }) => name(file));
 		expect(impure).toEqual([]);
+	});
+
+	it('reads bounces in pure modules: only the node, its run and the item reader know n8n', () => {
+		const bounceFiles = modules.filter(({ file }) => file.startsWith(`${BOUNCES}/`));
+		expect(bounceFiles.length).toBeGreaterThan(5);
+		const knowN8n = bounceFiles.filter(({ packages }) => packages.some((spec) => spec.startsWith('n8n-'))).map(({ file }) => relative(BOUNCES, file));
+		expect(knowN8n.sort()).toEqual(['PayrollMailBounces.description.ts', 'PayrollMailBounces.node.ts', 'read/n8nMail.ts', 'runPayrollMailBounces.ts']);
+		const reportImports = bounceFiles
+			.filter(({ file }) => relative(BOUNCES, file).startsWith('report/'))
+			.flatMap(({ imports }) => imports.map((target) => relative(BOUNCES, target)))
+			.filter((target) => target.startsWith('read/') && target !== 'read/receivedMail.ts');
+		expect(reportImports).toEqual([]);
 	});
 });

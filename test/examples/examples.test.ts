@@ -6,10 +6,13 @@ import type { INodeProperties } from 'n8n-workflow';
 import { PayrollSmtpApi } from '../../credentials/PayrollSmtpApi.credentials';
 import { PayrollSmtpOAuth2Api } from '../../credentials/PayrollSmtpOAuth2Api.credentials';
 import { payrollMailProperties } from '../../nodes/PayrollMail/PayrollMail.description';
+import { payrollMailBouncesProperties } from '../../nodes/PayrollMailBounces/PayrollMailBounces.description';
 
 const EXAMPLES_DIR = join(__dirname, '..', '..', 'examples');
 const PAYROLL_MAIL = 'n8n-nodes-payroll-mail.payrollMail';
 const EXPECTED = ['monthly-payslips.json', 'webhook-payslips.json'];
+const BOUNCES_EXAMPLE = 'payslip-bounces.json';
+const PAYROLL_MAIL_BOUNCES = 'n8n-nodes-payroll-mail.payrollMailBounces';
 
 interface WorkflowNode {
 	id: string;
@@ -69,7 +72,61 @@ function load(file: string): WorkflowFile {
 
 it('examples/ holds both workflows a clerk imports', () => {
 	const files = readdirSync(EXAMPLES_DIR).filter((file) => file.endsWith('.json'));
-	expect(files).toEqual(expect.arrayContaining(EXPECTED));
+	expect(files).toEqual(expect.arrayContaining([...EXPECTED, BOUNCES_EXAMPLE]));
+});
+
+describe(BOUNCES_EXAMPLE, () => {
+	const workflow = load(BOUNCES_EXAMPLE);
+	const byName = new Map(workflow.nodes.map((node) => [node.name, node]));
+	const bounces = workflow.nodes.filter((node) => node.type === PAYROLL_MAIL_BOUNCES);
+	const trigger = workflow.nodes.find((node) => node.type === 'n8n-nodes-base.emailReadImap');
+	const targets = (source: string, output: number) => (workflow.connections[source]?.main?.[output] ?? []).map((connection) => connection.node);
+
+	it('is an n8n workflow export of built-in nodes and one Payroll Mail Bounces, every connection between nodes that exist', () => {
+		expect(workflow.pinData).toEqual({});
+		expect(typeof workflow.settings).toBe('object');
+		expect(new Set(workflow.nodes.map((node) => node.id)).size).toBe(workflow.nodes.length);
+		expect(byName.size).toBe(workflow.nodes.length);
+		for (const node of workflow.nodes) expect(node.type === PAYROLL_MAIL_BOUNCES || /^n8n-nodes-base\.[a-zA-Z]+$/.test(node.type)).toBe(true);
+		expect(bounces).toHaveLength(1);
+		for (const [source, byType] of Object.entries(workflow.connections)) {
+			expect(byName.has(source)).toBe(true);
+			for (const connection of Object.values(byType).flat(2)) expect([source, connection.node, byName.has(connection.node)]).toEqual([source, connection.node, true]);
+		}
+	});
+
+	it('reads the payroll mailbox with the Email Trigger in the Resolved format, which keeps the report, into Payroll Mail Bounces', () => {
+		expect(trigger?.parameters.format).toBe('resolved');
+		expect(Object.keys(trigger?.credentials ?? {})).toEqual(['imap']);
+		expect(targets(trigger!.name, 0)).toEqual([bounces[0].name]);
+	});
+
+	it('sets only parameters Payroll Mail Bounces has, and leads Bounced to the list of employees to call and Other away', () => {
+		const known = new Set(payrollMailBouncesProperties.map((property) => property.name));
+		expect(Object.keys(bounces[0].parameters).filter((name) => !known.has(name))).toEqual([]);
+		expect(bounces[0].typeVersion).toBe(1);
+		const [employee] = targets(bounces[0].name, 0);
+		expect(targets(employee, 0)).toEqual(['List of Employees to Call']);
+		expect(byName.get('List of Employees to Call')?.type).toBe('n8n-nodes-base.aggregate');
+		expect(targets(bounces[0].name, 1)).toEqual(['Not a Bounce']);
+		// The list's fields come from what Payroll Mail Bounces puts on each item.
+		const fields = JSON.stringify(byName.get(employee)?.parameters);
+		for (const field of ['recipient', 'action', 'status', 'diagnostic', 'subject', 'execution', 'idempotencyKey']) expect(fields).toContain(`$json.${field}`);
+	});
+
+	it('has a note that says what to change, naming only what the editor shows', () => {
+		const [note] = workflow.nodes.filter((node) => node.type === 'n8n-nodes-base.stickyNote');
+		const content = String(note.parameters.content);
+		expect(content).toMatch(/what to change/i);
+		const labels = new Set([
+			...workflow.nodes.map((node) => node.name),
+			...editorLabels(payrollMailBouncesProperties),
+			...editorLabels(payrollMailProperties),
+			...['Credential', 'IMAP', 'Format', 'Resolved', 'Postgres', 'Other', 'Payroll Mail'],
+		]);
+		const named = [...content.matchAll(/\*\*([^*]+)\*\*/g)].flatMap((match) => match[1].split(' → '));
+		expect(named.filter((name) => !labels.has(name))).toEqual([]);
+	});
 });
 
 describe.each(EXPECTED)('%s', (file) => {

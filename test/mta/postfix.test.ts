@@ -23,7 +23,7 @@ import {
 	SMTP_USER,
 	type Employee,
 } from '../node/payrollRun';
-import { PostfixRelay, postfixPrerequisites } from './postfixRelay';
+import { PostfixRelay, postfixPrerequisites, relayCredential } from './postfixRelay';
 
 const ARCHIVE = 'archive@example.com';
 const UMLAUT_EMPLOYEE: Employee = { name: 'Jürg Müller', email: 'jürg.müller@example.com', period: '2026-11' };
@@ -56,14 +56,7 @@ describe(`Postfix ${prerequisites.version ?? ''} on 127.0.0.1 as the company rel
 	afterAll(async () => relay?.stop());
 
 	const credential = (overrides: ICredentialDataDecryptedObject = {}): ICredentialDataDecryptedObject => ({
-		host: '127.0.0.1',
-		port: relay.port,
-		connection: 'startTls',
-		authMethod: 'login',
-		user: SMTP_USER,
-		password: SMTP_PASSWORD,
-		advancedTls: true,
-		caCertificate: certificates.ca.cert,
+		...relayCredential(relay.port, certificates.ca.cert, { user: SMTP_USER, password: SMTP_PASSWORD }),
 		...overrides,
 	});
 

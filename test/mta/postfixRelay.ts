@@ -21,6 +21,11 @@ import type { KeyPair } from '../support/certificates';
 
 export const RELAY_HOST_NAME = 'mail.payroll.test';
 
+/** The Payroll Mail SMTP credential of a clerk who logs in to the relay, its certificate verified through the test CA. */
+export function relayCredential(port: number, caCertificate: string, login: { user: string; password: string }): Record<string, string | number | boolean> {
+	return { host: '127.0.0.1', port, connection: 'startTls', authMethod: 'login', ...login, advancedTls: true, caCertificate };
+}
+
 export interface PostfixPrerequisites {
 	/** Empty when the suite can run. */
 	problems: string[];
@@ -93,6 +98,16 @@ export interface PostfixRelayOptions {
 	mailboxes: string[];
 	/** Postfix's message_size_limit in bytes. */
 	messageSizeLimit: number;
+	/**
+	 * Accept mail for addresses without a Maildir and bounce it afterwards, as a relay that knows
+	 * its mailboxes only at delivery does (by default such a recipient is refused at RCPT TO).
+	 */
+	acceptUnlisted?: boolean;
+	/**
+	 * Addresses whose delivery is deferred ("mailbox temporarily unavailable"), retried every
+	 * second, with a delay warning after a second instead of hours.
+	 */
+	deferred?: string[];
 }
 
 function freePort(): Promise<number> {
@@ -208,6 +223,8 @@ export class PostfixRelay {
 			return `${address} ${address.slice(at + 1)}/${address.slice(0, at)}/`;
 		});
 		writeFileSync(join(etc, 'mailboxes'), `${mailboxLines.join('\n')}\n`);
+		const deferred = options.deferred ?? [];
+		writeFileSync(join(etc, 'transport'), deferred.map((address) => `${address} retry:4.2.1 mailbox temporarily unavailable\n`).join(''));
 
 		// Debian's Postfix looks for the Cyrus application file in $config_directory/sasl
 		// (cyrus_sasl_config_path is set to the same folder for other builds).
@@ -280,6 +297,16 @@ export class PostfixRelay {
 			smtpd_sasl_tls_security_options: 'noanonymous',
 			// A refused command is answered at once, not after Postfix's default 1 s penalty.
 			smtpd_error_sleep_time: '0',
+			...(options.acceptUnlisted ? { smtpd_reject_unlisted_recipient: 'no' } : {}),
+			...(deferred.length
+				? {
+						transport_maps: `texthash:${join(etc, 'transport')}`,
+						delay_warning_time: '1s',
+						queue_run_delay: '1s',
+						minimal_backoff_time: '1s',
+						maximal_backoff_time: '1s',
+					}
+				: {}),
 			maillog_file: this.logFile,
 			maillog_file_prefixes: dir,
 			biff: 'no',
@@ -445,6 +472,27 @@ export class PostfixRelay {
 		throw new Error(
 			`Postfix did not deliver in ${timeoutMs} ms (${this.queuedMessages()} queued; ${report.join(', ') || 'counts reached'}):\n${this.diagnostics()}`,
 		);
+	}
+
+	/**
+	 * Waits (bounded) until an address's Maildir holds at least `count` messages, whatever stays in
+	 * the queue (a deferred mail does); the caller then asserts the exact count.
+	 */
+	async waitForMessages(address: string, count: number, timeoutMs = 30_000): Promise<Buffer[]> {
+		const deadline = Date.now() + timeoutMs;
+		while (this.messagesFor(address).length < count && Date.now() < deadline) await sleep(100);
+		const messages = this.messagesFor(address);
+		if (messages.length < count) {
+			throw new Error(`${address} has ${messages.length} of ${count} messages after ${timeoutMs} ms:\n${this.diagnostics()}`);
+		}
+		return messages;
+	}
+
+	/** Waits (bounded) until at most `count` messages are left in the queue (e.g. the deferred ones). */
+	async waitForQueue(count: number, timeoutMs = 30_000): Promise<void> {
+		const deadline = Date.now() + timeoutMs;
+		while (this.queuedMessages() > count && Date.now() < deadline) await sleep(100);
+		if (this.queuedMessages() > count) throw new Error(`Postfix's queue still holds ${this.queuedMessages()} messages:\n${this.diagnostics()}`);
 	}
 
 	/**

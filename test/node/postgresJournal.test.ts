@@ -57,6 +57,7 @@ interface JournalRow {
 	accepted_at: Date | null;
 	released_at: Date | null;
 	response: string | null;
+	mail_id: string | null;
 }
 
 describe('the send journal in PostgreSQL', () => {
@@ -85,6 +86,7 @@ describe('the send journal in PostgreSQL', () => {
 				accepted_recipients: row.recipients,
 				subject: 'Your payslip for 2026-11',
 				message_id: sent.messageId,
+				mail_id: sent.mailId,
 				execution_id: '41',
 				workflow_id: 'harness-workflow',
 				account: `smtp:${SMTP_USER}@127.0.0.1:${server.port}`,
@@ -150,6 +152,26 @@ describe('the send journal in PostgreSQL', () => {
 		const { parameters } = journalParameters({ ledgerTable: 'Payroll.Sent_Mails' });
 		await run(parameters, employees(2));
 		expect(await postgres.query('SELECT state FROM payroll.sent_mails')).toEqual([{ state: 'accepted' }, { state: 'accepted' }]);
+	});
+
+	it('adds the delivery report columns to a journal an earlier version made, and leaves another table alone', async () => {
+		server = await TestSmtpServer.start({ tls: 'none', authMethods: ['LOGIN'], users: { [SMTP_USER]: SMTP_PASSWORD } });
+		const { parameters, table } = journalParameters();
+		await postgres.query(
+			`CREATE TABLE ${table} (key text PRIMARY KEY, idempotency_key text, recipients text[] NOT NULL,
+				accepted_recipients text[] NOT NULL DEFAULT '{}', subject text NOT NULL DEFAULT '', message_id text,
+				state text NOT NULL, execution_id text, workflow_id text, account text, claimed_at timestamptz NOT NULL,
+				accepted_at timestamptz, released_at timestamptz, response text)`,
+		);
+		const result = await run(parameters, employees(1));
+		const [row] = await postgres.query<JournalRow>(`SELECT * FROM ${table}`);
+		expect(row).toMatchObject({ state: 'accepted', mail_id: mailOf(result.outputs[0][0]).mailId, bounced_at: null, bounce_status: null });
+		await postgres.query('CREATE TABLE IF NOT EXISTS employees_list (name text, email text)');
+		await run(journalParameters({ ledgerTable: 'employees_list' }).parameters, employees(1));
+		const columns = await postgres.query<{ column_name: string }>(
+			"SELECT column_name FROM information_schema.columns WHERE table_name = 'employees_list' ORDER BY column_name",
+		);
+		expect(columns.map((column) => column.column_name)).toEqual(['email', 'name']);
 	});
 
 	it.each([

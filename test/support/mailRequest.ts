@@ -16,6 +16,7 @@ export function mailRequest(overrides: Partial<MailRequest> = {}): MailRequest {
 		inlineImageProperties: [],
 		readReceipt: false,
 		autoSubmitted: true,
+		deliveryReports: true,
 		resendUnconfirmed: false,
 		...overrides,
 	};

@@ -27,6 +27,8 @@ export interface TestServerOptions {
 	hide8BitMime?: boolean;
 	/** Leave SMTPUTF8 out of the EHLO reply, as most servers still do. */
 	hideSmtpUtf8?: boolean;
+	/** Offer DSN (RFC 3461) in the EHLO reply, as Postfix and Exchange do; smtp-server does not by default. */
+	offerDsn?: boolean;
 	/** Called for each MAIL FROM; a Refusal refuses the sender. */
 	refuseSender?: (address: string) => Refusal | undefined;
 	/** Called for each RCPT TO; a Refusal refuses that recipient. */
@@ -93,6 +95,10 @@ export interface ReceivedMessage {
 	sessionId: string;
 	from: string;
 	to: string[];
+	/** The parameters of MAIL FROM as the client wrote them (RET, ENVID, BODY, …). */
+	mailFromArgs: Record<string, string>;
+	/** The parameters of each RCPT TO (NOTIFY, ORCPT), by recipient. */
+	rcptArgs: Record<string, Record<string, string>>;
 	raw: Buffer;
 	/** Milliseconds since the epoch when the server read the final dot. */
 	arrivedAt: number;
@@ -157,6 +163,7 @@ export class TestSmtpServer {
 			authOptional: !options.authRequired,
 			hide8BITMIME: options.hide8BitMime,
 			hideSMTPUTF8: options.hideSmtpUtf8,
+			hideDSN: !options.offerDsn,
 			allowInsecureAuth: true,
 			disableReverseLookup: true,
 			logger: false,
@@ -221,6 +228,8 @@ export class TestSmtpServer {
 						sessionId: session.id,
 						from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
 						to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
+						mailFromArgs: envelopeArgs(session.envelope.mailFrom),
+						rcptArgs: Object.fromEntries(session.envelope.rcptTo.map((rcpt) => [rcpt.address, envelopeArgs(rcpt)])),
 						raw,
 						arrivedAt: Date.now(),
 						secure: session.secure,
@@ -301,4 +310,10 @@ function sessionRecord(sessions: Map<string, SessionRecord>, session: SMTPServer
 
 function withCode(error: Error, responseCode: number): Error {
 	return Object.assign(error, { responseCode });
+}
+
+/** smtp-server's parameters of an envelope address, as strings (a parameter without value is `true`). */
+function envelopeArgs(address: false | { args?: unknown }): Record<string, string> {
+	const args = (address ? address.args : undefined) as Record<string, unknown> | false | undefined;
+	return Object.fromEntries(Object.entries(args || {}).map(([name, value]) => [name.toUpperCase(), String(value)]));
 }

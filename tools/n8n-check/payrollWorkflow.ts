@@ -1,8 +1,11 @@
 /**
  * The workflow run in n8n: Manual Trigger → Code (three employees, a payslip PDF each, one with
- * a bad address) → Payroll Mail (batches of 2, archive BCC) → a No Op on Sent and on Failed.
- * Only nodes that exist unchanged in n8n 1.x and 2.x.
+ * a bad address) → Payroll Mail (batches of 2, archive BCC) → a No Op on Sent and on Failed; and
+ * beside it Code (a bounce and a reply from the test corpus, as .eml files) → Payroll Mail Bounces
+ * → a No Op on Bounced and on Other. Only nodes that exist unchanged in n8n 1.x and 2.x.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export const SMTP_USER = 'payroll';
 export const SMTP_PASSWORD = 'right-password-1';
@@ -49,6 +52,24 @@ function codeNodeSource(): string {
 	return `// Three employees with their payslip PDF, as a payroll export would deliver them.\nreturn ${JSON.stringify(items, null, 2)};\n`;
 }
 
+/** The received mails Payroll Mail Bounces reads: a Postfix-style bounce and an employee's reply, from the test corpus. */
+export const BOUNCE_MAILS = ['rfc3464-failed.eml', 'other-reply.eml'];
+export const BOUNCED = { recipient: 'anna.muster@example.org', status: '5.1.1', mailId: 'pm.4711.0.0.0a1b2c3d4e5f' };
+
+function bounceMailsSource(): string {
+	const items = BOUNCE_MAILS.map((file) => ({
+		json: { file },
+		binary: {
+			data: {
+				data: readFileSync(join(__dirname, '..', '..', 'test', 'bounces', 'corpus', file)).toString('base64'),
+				mimeType: 'message/rfc822',
+				fileName: file,
+			},
+		},
+	}));
+	return `// Mails from the payroll mailbox, as .eml files.\nreturn ${JSON.stringify(items, null, 2)};\n`;
+}
+
 /** A node of a workflow as n8n saves it, its id made from its name. */
 export function workflowNode(name: string, type: string, typeVersion: number, position: [number, number], parameters: object) {
 	return { id: name.toLowerCase().replace(/\W+/g, '-'), name, type, typeVersion, position, parameters };
@@ -85,9 +106,24 @@ export function payrollWorkflow(credential: { id: string; name: string }) {
 			},
 			node('Sent', 'n8n-nodes-base.noOp', 1, [660, -100], {}),
 			node('Failed', 'n8n-nodes-base.noOp', 1, [660, 100], {}),
+			node('Bounce Mails', 'n8n-nodes-base.code', 2, [220, 300], { jsCode: bounceMailsSource() }),
+			node('Payroll Mail Bounces', 'n8n-nodes-payroll-mail.payrollMailBounces', 1, [440, 300], {}),
+			node('Bounced', 'n8n-nodes-base.noOp', 1, [660, 200], {}),
+			node('Other', 'n8n-nodes-base.noOp', 1, [660, 400], {}),
 		],
 		connections: {
-			'Manual Trigger': { main: [[{ node: 'Payslips', type: 'main', index: 0 }]] },
+			'Manual Trigger': {
+				main: [
+					[
+						{ node: 'Payslips', type: 'main', index: 0 },
+						{ node: 'Bounce Mails', type: 'main', index: 0 },
+					],
+				],
+			},
+			'Bounce Mails': { main: [[{ node: 'Payroll Mail Bounces', type: 'main', index: 0 }]] },
+			'Payroll Mail Bounces': {
+				main: [[{ node: 'Bounced', type: 'main', index: 0 }], [{ node: 'Other', type: 'main', index: 0 }]],
+			},
 			Payslips: { main: [[{ node: 'Payroll Mail', type: 'main', index: 0 }]] },
 			'Payroll Mail': {
 				main: [[{ node: 'Sent', type: 'main', index: 0 }], [{ node: 'Failed', type: 'main', index: 0 }]],

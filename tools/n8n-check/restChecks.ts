@@ -3,12 +3,17 @@
  * from the package, a saved credential and its Test button (right and wrong password, against
  * the loopback SMTP server), and saving the workflow that `n8n execute` runs afterwards.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import type { TestSmtpServer } from '../../test/support/testSmtpServer';
 import type { RestClient } from './n8nInstance';
 import { credentialData, payrollWorkflow, SMTP_PASSWORD, WRONG_PASSWORD } from './payrollWorkflow';
 import type { TargetReport } from './report';
 
 export const NODE_TYPE = 'n8n-nodes-payroll-mail.payrollMail';
+export const BOUNCES_NODE_TYPE = 'n8n-nodes-payroll-mail.payrollMailBounces';
+const BOUNCES_EXAMPLE = join(__dirname, '..', '..', 'examples', 'payslip-bounces.json');
 export const CREDENTIAL_TYPE = 'payrollSmtpApi';
 export const CREDENTIAL_TEST = 'testPayrollSmtpCredential';
 export const OAUTH2_CREDENTIAL_TYPE = 'payrollSmtpOAuth2Api';
@@ -44,6 +49,12 @@ async function checkTypes(report: TargetReport, rest: RestClient, logTail: () =>
 		node
 			? `outputs: ${JSON.stringify(node.outputNames)}`
 			: `not in /types/nodes.json; the package's types there: ${fromPackage.join(', ') || 'none'}\n${logTail()}`,
+	);
+	const bounces = nodeTypes.find((type) => type.name === BOUNCES_NODE_TYPE);
+	report.expect(
+		`node type ${BOUNCES_NODE_TYPE} registered, outputs Bounced and Other, the postgres credential for the journal`,
+		bounces?.outputNames?.join() === 'Bounced,Other' && bounces.credentials?.some((entry) => entry.name === 'postgres') === true,
+		bounces ? `outputs: ${JSON.stringify(bounces.outputNames)}, credentials: ${JSON.stringify(bounces.credentials)}` : `the package's types: ${fromPackage.join(', ')}`,
 	);
 	const credential = node?.credentials?.find((entry) => entry.name === CREDENTIAL_TYPE);
 	report.expect(
@@ -91,6 +102,21 @@ async function checkCredentialTest(report: TargetReport, rest: RestClient, saved
 	);
 }
 
+/** The bounces example, imported as the editor's Import from File and Save do, reads back with every node. */
+async function checkBouncesExample(report: TargetReport, rest: RestClient): Promise<void> {
+	const example = JSON.parse(readFileSync(BOUNCES_EXAMPLE, 'utf8')) as { name: string; nodes: Array<{ type: string }>; connections: unknown; settings: unknown };
+	const { name, nodes, connections, settings } = example;
+	const saved = await report.step('examples/payslip-bounces.json imported (POST /rest/workflows)', () =>
+		rest.post<{ id: string }>('/rest/workflows', { name, nodes, connections, settings, active: false }),
+	);
+	const back = await rest.get<{ nodes: Array<{ type: string }> }>(`/rest/workflows/${saved.id}`);
+	report.expect(
+		'the imported bounces example holds all its nodes, Payroll Mail Bounces among them',
+		back.nodes.length === nodes.length && back.nodes.some((node) => node.type === BOUNCES_NODE_TYPE),
+		`nodes read back: ${back.nodes.map((node) => node.type).join(', ')}`,
+	);
+}
+
 /** Runs every REST check; returns the saved workflow's id and the credential it uses. */
 export async function restChecks(
 	report: TargetReport,
@@ -117,6 +143,8 @@ export async function restChecks(
 	);
 	const saved = await rest.get<SavedCredential>(`/rest/credentials/${credential.id}?includeData=true`);
 	await checkCredentialTest(report, rest, saved, smtp);
+
+	await checkBouncesExample(report, rest);
 
 	const workflow = await report.step('workflow saved (POST /rest/workflows)', () =>
 		rest.post<{ id: string }>('/rest/workflows', payrollWorkflow({ id: credential.id, name: credential.name })),

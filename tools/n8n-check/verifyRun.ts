@@ -5,7 +5,7 @@
 import { simpleParser } from 'mailparser';
 
 import type { TestSmtpServer } from '../../test/support/testSmtpServer';
-import { ARCHIVE, badEmployee, goodEmployees, payslipPdf, PERIOD, SENDER, SMTP_USER } from './payrollWorkflow';
+import { ARCHIVE, badEmployee, BOUNCE_MAILS, BOUNCED, goodEmployees, payslipPdf, PERIOD, SENDER, SMTP_USER } from './payrollWorkflow';
 import type { RunResult } from './processes';
 import { tail } from './processes';
 import type { TargetReport } from './report';
@@ -85,6 +85,18 @@ export function checkRunData(report: TargetReport, run: RunOutput): void {
 		'the No Op on Sent got 2 items, the one on Failed 1',
 		noOps.join() === '2,1',
 		`Sent/Failed No Ops got ${noOps.join('/')} items`,
+	);
+	const bounced = outputOf(run, 'Payroll Mail Bounces', 0).map((item) => item.json);
+	const other = outputOf(run, 'Payroll Mail Bounces', 1).map((item) => item.json);
+	report.expect(
+		'Payroll Mail Bounces: the bounce on Bounced (recipient, 5.1.1, mail ID), the reply on Other',
+		bounced.length === 1 &&
+			bounced[0].recipient === BOUNCED.recipient &&
+			bounced[0].status === BOUNCED.status &&
+			bounced[0].mailId === BOUNCED.mailId &&
+			other.length === 1 &&
+			other[0].file === BOUNCE_MAILS[1],
+		`Bounced held ${JSON.stringify(bounced)}, Other ${JSON.stringify(other)}`,
 	);
 }
 

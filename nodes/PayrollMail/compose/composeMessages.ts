@@ -10,9 +10,10 @@ export function composeMessages(request: MailRequest): OutgoingMessage[] {
 		request.recipientMode === 'separate' ? request.to.map((mailbox) => [mailbox]) : [request.to];
 	return recipientGroups.map((to, part) => {
 		if (request.testRecipient) {
-			return { request, part, to: [request.testRecipient], cc: [], envelopeTo: [request.testRecipient.address] };
+			return { request, part, to: [request.testRecipient], cc: [], envelopeTo: [request.testRecipient.address], archiveTo: [] };
 		}
-		const envelopeTo = [...to, ...request.cc, ...request.bcc].map((mailbox) => mailbox.address);
-		return { request, part, to, cc: request.cc, envelopeTo: [...new Set(envelopeTo)] };
+		const own = [...to, ...request.cc].map((mailbox) => mailbox.address);
+		const archiveTo = request.bcc.map((mailbox) => mailbox.address).filter((address) => !own.includes(address));
+		return { request, part, to, cc: request.cc, envelopeTo: [...new Set([...own, ...archiveTo])], archiveTo: [...new Set(archiveTo)] };
 	});
 }

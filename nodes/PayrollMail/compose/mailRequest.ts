@@ -26,6 +26,8 @@ export interface MailRequest {
 	readReceipt: boolean;
 	/** Mark the mail `Auto-Submitted: auto-generated`, so out-of-office replies stay away. */
 	autoSubmitted: boolean;
+	/** Ask for delivery status notifications and carry the mail's ID, so that bounces can be matched. */
+	deliveryReports: boolean;
 	/** Every PDF attachment is encrypted with it before sending. */
 	pdfPassword?: string;
 	/** The clerk's key for "already sent" (skipAlreadySent); a default is made when empty. */
@@ -43,4 +45,6 @@ export interface OutgoingMessage {
 	cc: Mailbox[];
 	/** Every address the server is asked to deliver to: To, Cc and the archive BCC. */
 	envelopeTo: string[];
+	/** Those of them that are only the archive copy, not the employee's own To or Cc. */
+	archiveTo: string[];
 }

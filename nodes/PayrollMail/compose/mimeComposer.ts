@@ -2,6 +2,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
 import type { MimeNodeHeaderMap } from 'nodemailer/lib/mime-node';
 
+import { MAIL_ID_HEADER } from '../core/mailId';
 import type { Attachment } from './attachments';
 import type { OutgoingMessage } from './mailRequest';
 
@@ -9,9 +10,12 @@ import type { OutgoingMessage } from './mailRequest';
  * The one module that speaks nodemailer's message language: the message as nodemailer takes it,
  * without its envelope (the dispatcher decides who it goes to), and its bytes.
  */
-export function toNodemailerMessage(message: OutgoingMessage, messageId: string, attachments: Attachment[]): Mail.Options {
+export function toNodemailerMessage(message: OutgoingMessage, ids: { messageId: string; mailId?: string }, attachments: Attachment[]): Mail.Options {
 	const { request } = message;
+	const { messageId, mailId } = ids;
 	const headers: MimeNodeHeaderMap = {};
+	// Returned with the headers of a bounce, also by servers that send no standard report.
+	if (mailId) headers[MAIL_ID_HEADER] = mailId;
 	if (request.autoSubmitted) headers['Auto-Submitted'] = 'auto-generated';
 	// An address header nodemailer does not know as one: the bare address is always well-formed.
 	if (request.readReceipt) headers['Disposition-Notification-To'] = `<${(request.replyTo[0] ?? request.from).address}>`;

@@ -76,6 +76,14 @@ export const optionsCollection: INodeProperties = {
 			],
 		},
 		{
+			displayName: 'Delivery Reports',
+			name: 'deliveryReports',
+			type: 'boolean',
+			default: true,
+			description:
+				'Whether to ask the server for a report when a mail cannot be delivered or is delayed, and to give every mail an ID (header X-Payroll-Mail-ID) by which the Payroll Mail Bounces node matches the bounce to the employee',
+		},
+		{
 			displayName: 'Dry Run',
 			name: 'dryRun',
 			type: 'boolean',

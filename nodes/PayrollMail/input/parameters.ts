@@ -56,6 +56,7 @@ export const PER_ITEM_PARAMETERS = [
 	'options.headers',
 	'options.readReceipt',
 	'options.autoSubmitted',
+	'options.deliveryReports',
 ] as const;
 
 export type RunWideParameter = (typeof RUN_WIDE_PARAMETERS)[number];

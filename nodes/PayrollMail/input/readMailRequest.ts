@@ -56,6 +56,7 @@ export function readMailRequest(context: IExecuteFunctions, itemIndex: number, s
 		inlineImageProperties,
 		readReceipt: value('options.readReceipt') === true,
 		autoSubmitted: value('options.autoSubmitted') !== false,
+		deliveryReports: value('options.deliveryReports') !== false,
 		pdfPassword: text('options.pdfPassword') || undefined,
 		idempotencyKey: trimmed('options.idempotencyKey') || undefined,
 		resendUnconfirmed: value('options.resendUnconfirmed') === true,

@@ -15,6 +15,8 @@ export interface MailResult extends IDataObject {
 	bcc: string[];
 	subject: string;
 	messageId: string | null;
+	/** The ID the mail carried for delivery reports (DSN ENVID, header X-Payroll-Mail-ID); Payroll Mail Bounces names it. */
+	mailId?: string;
 	accepted: string[];
 	rejected: string[];
 	response: string | null;
@@ -91,6 +93,7 @@ export function buildMailResult(outcome: ItemOutcome): MailResult {
 		...base,
 		status: itemStatus(messages),
 		messageId: carriedMessageId(first),
+		...(first.mailId ? { mailId: first.mailId } : {}),
 		accepted,
 		rejected,
 		response: messages.map((message) => message.response).filter(Boolean).pop() ?? null,
@@ -122,6 +125,7 @@ function messageSummary(message: MessageOutcome): IDataObject {
 		to: message.message.to.map((mailbox) => mailbox.address),
 		status: message.state,
 		messageId: carriedMessageId(message),
+		...(message.mailId ? { mailId: message.mailId } : {}),
 		accepted: message.accepted,
 		rejected: message.rejected.map((refusal) => refusal.recipient),
 		response: message.response ?? null,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { OutgoingMessage } from '../compose/mailRequest';
 import { mailError, type MailError } from '../core/mailError';
+import { newMailId } from '../core/mailId';
 import type { DeliveryFailure, RecipientRefusal, SentInfo } from '../transport/mailCarrier';
 import type { SentRecord } from './ledger/mailLedger';
 
@@ -12,6 +13,8 @@ export interface MessageOutcome {
 	message: OutgoingMessage;
 	state: MessageState;
 	messageId: string;
+	/** The ID the mail carried for delivery reports (ENVID and header), when it asked for them. */
+	mailId?: string;
 	accepted: string[];
 	rejected: RecipientRefusal[];
 	/** The server's reply that accepted the message. */
@@ -37,6 +40,9 @@ export interface MessageOutcome {
 export class Delivery {
 	readonly messageId: string;
 
+	/** Sent as ENVID and in the mail's header when the mail asks for delivery reports. */
+	readonly mailId: string | undefined;
+
 	pending: string[];
 
 	attempts = 0;
@@ -53,8 +59,13 @@ export class Delivery {
 
 	private readonly refused = new Map<string, RecipientRefusal>();
 
-	constructor(readonly message: OutgoingMessage) {
+	constructor(
+		readonly message: OutgoingMessage,
+		execution?: string,
+	) {
 		this.messageId = newMessageId(message.request.from.address);
+		const { request, part } = message;
+		this.mailId = request.deliveryReports ? newMailId({ execution, itemIndex: request.itemIndex, part }) : undefined;
 		this.pending = message.envelopeTo;
 	}
 
@@ -98,6 +109,7 @@ export class Delivery {
 			message: this.message,
 			state,
 			messageId: this.messageId,
+			mailId: this.attempts ? this.mailId : undefined,
 			accepted: this.acceptedBy,
 			rejected,
 			response: this.response,

@@ -1,7 +1,7 @@
 import type { Attachment } from '../compose/attachments';
 import type { MailRequest, OutgoingMessage } from '../compose/mailRequest';
 import { composeRaw, toNodemailerMessage } from '../compose/mimeComposer';
-import { CANCELLED_BEFORE_SENDING, OUTCOME_UNKNOWN, outcomeUnknown } from '../core/clerkMessages';
+import { CANCELLED_BEFORE_SENDING, outcomeUnknown } from '../core/clerkMessages';
 import { mailError, refusalBeforeSending, type MailError } from '../core/mailError';
 import type { Clock } from '../plan/clock';
 import type { Pacer, SendSlot } from '../plan/pacer';
@@ -12,7 +12,8 @@ import { afterGrace, CANCEL_GRACE_MS, type GraceSignal } from './cancelGrace';
 import { Delivery, type MessageOutcome } from './delivery';
 import type { MailLedger } from './ledger/mailLedger';
 import { mailIdentity, type MailIdentity } from './ledger/mailIdentity';
-import { duplicateOf, ledgerFailure, refusalFor } from './ledger/verdicts';
+import { ledgerFailure, settleClaim } from './ledger/settleClaim';
+import { duplicateOf, refusalFor } from './ledger/verdicts';
 
 export interface DispatchDependencies {
 	carrier: MailCarrier;
@@ -87,7 +88,7 @@ class DispatchRun {
 		const { account, pacer, signal } = this.deps;
 		const turn = account && this.messages.length ? await takeAccount(account, this.deps.execution ?? '', signal) : undefined;
 		try {
-			if (turn && 'refused' in turn) return this.messages.map((message) => new Delivery(message).close(turn.refused));
+			if (turn && 'refused' in turn) return this.messages.map((message) => new Delivery(message, this.deps.execution).close(turn.refused));
 			pacer.continueAfter(turn?.previousEnd);
 			if (this.messages.length === 0) return this.outcomes;
 			// The first message goes alone: if the login is refused, it is refused once, not once per
@@ -117,7 +118,7 @@ class DispatchRun {
 			if (this.liveWorkers > this.allowedConnections) return;
 			const index = this.next++;
 			const message = this.messages[index];
-			const delivery = new Delivery(message);
+			const delivery = new Delivery(message, this.deps.execution);
 			const turn = this.takeTurn(message);
 			const delivering = this.deliver(delivery, turn.first);
 			const following = this.messages[this.next];
@@ -192,7 +193,7 @@ class DispatchRun {
 			.claim(identity, {
 				execution: this.deps.execution ?? '',
 				resendUnconfirmed: request.resendUnconfirmed,
-				mail: { subject: request.subject, messageId: delivery.messageId, idempotencyKey: request.idempotencyKey },
+				mail: { subject: request.subject, messageId: delivery.messageId, mailId: delivery.mailId, idempotencyKey: request.idempotencyKey },
 			})
 			.catch((error: Error) => ({ kind: 'failed' as const, error }));
 		if (claim.kind !== 'granted') {
@@ -252,31 +253,18 @@ class DispatchRun {
 	 * bytes are made once, kept for the output, and sent as they are.
 	 */
 	private async wireMail(delivery: Delivery, attachments: Attachment[]): Promise<WireMail> {
-		const { message, messageId } = delivery;
+		const { message, messageId, mailId } = delivery;
 		const { request } = message;
-		const envelope = { from: request.from.address, to: message.envelopeTo, use8BitMime: request.content.needs8BitMime || undefined };
-		const content = toNodemailerMessage(message, messageId, attachments);
+		const envelope = {
+			from: request.from.address,
+			to: message.envelopeTo,
+			use8BitMime: request.content.needs8BitMime || undefined,
+			deliveryReports: mailId ? { envelopeId: mailId, quietRecipients: message.archiveTo } : undefined,
+		};
+		const content = toNodemailerMessage(message, { messageId, mailId }, attachments);
 		if (!this.deps.includeEml) return { ...content, envelope, messageId };
 		delivery.eml = await composeRaw(content);
 		return { raw: delivery.eml, envelope, messageId };
-	}
-}
-
-/**
- * Writes what became of a claimed mail: accepted for the recipients that took it, or released when
- * it never reached the server or every recipient refused it for good. A mail whose fate is unknown
- * keeps its claim. A write that fails costs the mail nothing it already has: a re-run reports it
- * as unconfirmed instead of skipping it, and the item says so.
- */
-async function settleClaim(ledger: MailLedger, identity: MailIdentity, outcome: MessageOutcome, execution?: string): Promise<MessageOutcome> {
-	const accepted = identity.recipients.filter((recipient) => outcome.accepted.includes(recipient));
-	try {
-		const { sentAt, messageId, response } = outcome;
-		if (accepted.length) await ledger.accepted(identity, { accepted, sentAt, messageId, response, execution });
-		else if (outcome.error?.code !== OUTCOME_UNKNOWN) await ledger.release(identity);
-		return outcome;
-	} catch (error) {
-		return { ...outcome, ledgerError: `Skip Already Sent could not record what became of this mail: ${(error as Error).message}` };
 	}
 }
 

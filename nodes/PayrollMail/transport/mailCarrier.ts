@@ -8,6 +8,16 @@ export interface WireEnvelope {
 	to: string[];
 	/** The body is 8-bit: only a server that offers 8BITMIME may take it. */
 	use8BitMime?: boolean;
+	/** Ask for delivery status notifications, where the server offers them (RFC 3461). */
+	deliveryReports?: DeliveryReports;
+}
+
+/** What a mail asks of the server's delivery reports. */
+export interface DeliveryReports {
+	/** The mail's ID, sent as ENVID and returned in every report. */
+	envelopeId: string;
+	/** Recipients that must get no report (the archive copy); the others report failure and delay. */
+	quietRecipients: string[];
 }
 
 /** A message as a carrier takes it: nodemailer's options, or the finished bytes as `raw`. */

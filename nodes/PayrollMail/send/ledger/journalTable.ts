@@ -1,4 +1,4 @@
-import { sqlState, type SqlDatabase } from '../sql';
+import { sqlState, type SqlClient, type SqlDatabase } from '../sql';
 
 /**
  * The send journal in PostgreSQL: one row per mail, which is also Skip Already Sent's record. Its
@@ -11,6 +11,9 @@ export interface JournalTable {
 	sql: string;
 	/** The index on the account and claim time (the account lock's look back). */
 	accountIndex: string;
+	/** The schema, when one was given, and the table's own name, as PostgreSQL's catalog spells them. */
+	schema?: string;
+	table: string;
 }
 
 /** A table name that is not a plain SQL name. */
@@ -38,8 +41,25 @@ export function journalTable(name: string): JournalTable {
 		name: parts.join('.'),
 		sql: parts.map((part) => `"${part}"`).join('.'),
 		accountIndex: `"${table.slice(0, MAX_PART - 12)}_account_idx"`,
+		schema: parts.length === 2 ? parts[0] : undefined,
+		table,
 	};
 }
+
+/**
+ * Columns added after the first journals were made (delivery reports): a new table has them, an
+ * older one gets them added when it lacks them.
+ */
+const LATER_COLUMNS = {
+	/** The mail's ID for delivery reports (DSN ENVID, header X-Payroll-Mail-ID). */
+	mail_id: 'text',
+	/** What Payroll Mail Bounces read of the latest report on the mail. */
+	bounced_at: 'timestamptz',
+	bounce_recipient: 'text',
+	bounce_action: 'text',
+	bounce_status: 'text',
+	bounce_diagnostic: 'text',
+};
 
 /** The columns the node writes and reads; the README's SQL uses them too. */
 export const JOURNAL_COLUMNS = [
@@ -57,6 +77,7 @@ export const JOURNAL_COLUMNS = [
 	'accepted_at',
 	'released_at',
 	'response',
+	...Object.keys(LATER_COLUMNS),
 ] as const;
 
 function createStatements(table: JournalTable): string[] {
@@ -75,10 +96,26 @@ function createStatements(table: JournalTable): string[] {
 			claimed_at timestamptz NOT NULL,
 			accepted_at timestamptz,
 			released_at timestamptz,
-			response text
+			response text,
+			${Object.entries(LATER_COLUMNS).map(([column, type]) => `${column} ${type}`).join(',\n\t\t\t')}
 		)`,
 		`CREATE INDEX IF NOT EXISTS ${table.accountIndex} ON ${table.sql} (account, claimed_at)`,
 	];
+}
+
+/** Adds the later columns a journal made by an earlier version lacks; asks for nothing when it has them all. */
+async function addLaterColumns(session: SqlClient, table: JournalTable): Promise<void> {
+	const { rows } = await session.query<{ column_name: string }>(
+		`SELECT column_name FROM information_schema.columns
+		WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2`,
+		[table.schema ?? null, table.table],
+	);
+	const present = new Set(rows.map((row) => row.column_name));
+	// Another kind of table under that name is left as it is; the check after this names it.
+	if (!present.has('key') || !present.has('state')) return;
+	const missing = Object.entries(LATER_COLUMNS).filter(([column]) => !present.has(column));
+	if (!missing.length) return;
+	await session.query(`ALTER TABLE ${table.sql} ${missing.map(([column, type]) => `ADD COLUMN IF NOT EXISTS ${column} ${type}`).join(', ')}`);
 }
 
 /** A journal that cannot be used as it is; the message says what to change. */
@@ -96,6 +133,7 @@ export async function ensureJournal(db: SqlDatabase, table: JournalTable): Promi
 		await session.query('BEGIN');
 		await session.query("SELECT pg_advisory_xact_lock(hashtextextended('n8n-nodes-payroll-mail journal ' || $1, 0))", [table.name]);
 		for (const statement of createStatements(table)) await session.query(statement);
+		await addLaterColumns(session, table);
 		await session.query('COMMIT');
 	} catch (error) {
 		broken = true;

@@ -21,7 +21,7 @@ export interface ClaimRequest {
 	/** The clerk checked an unconfirmed mail (the archive copy) and wants it sent again. */
 	resendUnconfirmed: boolean;
 	/** What a journal notes of the mail, for the clerk to look up. */
-	mail: { subject: string; messageId: string; idempotencyKey?: string };
+	mail: { subject: string; messageId: string; mailId?: string; idempotencyKey?: string };
 }
 
 /** A mail handed to the server; times and IDs as far as the store keeps them. */

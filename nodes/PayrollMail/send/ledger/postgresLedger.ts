@@ -90,11 +90,11 @@ export class PostgresLedger implements MailLedger {
 	private async insertClaim(identity: MailIdentity, { execution, mail }: ClaimRequest): Promise<boolean> {
 		const result = await this.db.query(
 			`INSERT INTO ${this.table.sql}
-				(key, idempotency_key, recipients, subject, message_id, state, execution_id, workflow_id, account, claimed_at)
-			VALUES ($1, $2, $3, $4, $5, 'claimed', $6, $7, $8, clock_timestamp())
+				(key, idempotency_key, recipients, subject, message_id, mail_id, state, execution_id, workflow_id, account, claimed_at)
+			VALUES ($1, $2, $3, $4, $5, $9, 'claimed', $6, $7, $8, clock_timestamp())
 			ON CONFLICT (key) DO NOTHING
 			RETURNING key`,
-			[identity.key, mail.idempotencyKey ?? null, identity.recipients, mail.subject, mail.messageId, execution, this.writer.workflowId, this.writer.account],
+			[identity.key, mail.idempotencyKey ?? null, identity.recipients, mail.subject, mail.messageId, execution, this.writer.workflowId, this.writer.account, mail.mailId ?? null],
 		);
 		return result.rowCount === 1;
 	}
@@ -113,10 +113,11 @@ export class PostgresLedger implements MailLedger {
 		const result = await this.db.query(
 			`UPDATE ${this.table.sql} SET state = 'claimed', idempotency_key = $3, subject = $4, message_id = $5, execution_id = $6,
 				workflow_id = $7, account = $8, claimed_at = clock_timestamp(), accepted_at = NULL, released_at = NULL,
-				accepted_recipients = '{}', response = NULL
+				accepted_recipients = '{}', response = NULL, mail_id = $9, bounced_at = NULL, bounce_recipient = NULL,
+				bounce_action = NULL, bounce_status = NULL, bounce_diagnostic = NULL
 			WHERE key = $1 AND xmin::text = $2
 			RETURNING key`,
-			[identity.key, row.version, mail.idempotencyKey ?? null, mail.subject, mail.messageId, execution, this.writer.workflowId, this.writer.account],
+			[identity.key, row.version, mail.idempotencyKey ?? null, mail.subject, mail.messageId, execution, this.writer.workflowId, this.writer.account, mail.mailId ?? null],
 		);
 		return result.rowCount === 1;
 	}

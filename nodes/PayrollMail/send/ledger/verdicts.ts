@@ -43,16 +43,6 @@ export function duplicateOf(identity: MailIdentity, itemIndex: number): MailErro
 	);
 }
 
-/** A claim the ledger could not write: the mail is not sent, since nothing would stop a re-run from sending it again. */
-export function ledgerFailure(error: Error): MailError {
-	return mailError(
-		'validation',
-		'ELEDGER',
-		`Not sent: Skip Already Sent could not record the mail before sending it (${error.message}), so a re-run could send it twice`,
-		{ permanent: false },
-	);
-}
-
 function notSentAgain(why: string): MailError {
 	return mailError('validation', 'EALREADYSENT', `Not sent again: ${why}`);
 }

@@ -1,5 +1,6 @@
 import { createTransport } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
+import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 
 import { tlsOptions, usesImplicitTls, type Protection } from './connectionSecurity';
@@ -11,6 +12,8 @@ import type { AuthMethod, SmtpSettings } from './smtpSettings';
 import { mailError } from '../../core/mailError';
 import { DeliveryFailure, type MailCarrier, type WireEnvelope } from '../mailCarrier';
 import { classifySmtpError, recipientRefusals } from './smtpFailure';
+import './recipientNotify';
+import type { QuietEnvelope } from './recipientNotify';
 
 /** How the node drives the connection (the defaults are the node's parameters' own). */
 export interface TransportTuning {
@@ -149,7 +152,9 @@ export function openSmtpTransport(settings: SmtpSettings, tuning: TransportTunin
 				if (envelope.use8BitMime) await requireExtension('8BITMIME', no8BitMime);
 				const international = [envelope.from, ...envelope.to].filter((address) => /[\u0080-\uffff]/.test(address));
 				if (international.length) await requireExtension('SMTPUTF8', () => noSmtpUtf8(international));
-				const info = await withTokenRenewal(async () => transporter.sendMail({ ...mail, envelope: asMailboxes(envelope), signal }));
+				const info = await withTokenRenewal(async () =>
+					transporter.sendMail({ ...mail, envelope: asMailboxes(envelope), dsn: dsnOf(envelope), signal }),
+				);
 				return {
 					messageId: info.messageId,
 					accepted: info.accepted.map(String),
@@ -174,9 +179,26 @@ export function openSmtpTransport(settings: SmtpSettings, tuning: TransportTunin
 	};
 }
 
-/** Address objects, which nodemailer takes as they are instead of parsing the text again. */
-function asMailboxes(envelope: WireEnvelope): Mail.Envelope & { use8BitMime?: boolean } {
-	return { ...envelope, from: { name: '', address: envelope.from }, to: envelope.to.map((address) => ({ name: '', address })) };
+/**
+ * Address objects, which nodemailer takes as they are instead of parsing the text again, and the
+ * archive copy's recipients, which ask for no delivery report.
+ */
+function asMailboxes({ from, to, use8BitMime, deliveryReports }: WireEnvelope): Mail.Envelope & QuietEnvelope & { use8BitMime?: boolean } {
+	return {
+		from: { name: '', address: from },
+		to: to.map((address) => ({ name: '', address })),
+		use8BitMime,
+		quietRecipients: deliveryReports?.quietRecipients,
+	};
+}
+
+/**
+ * Reports of failure and delay, not of success (a payroll run would fill the mailbox), with the
+ * returned mail's headers only: the payslip itself never comes back. nodemailer asks only a server
+ * that offers DSN.
+ */
+function dsnOf({ deliveryReports }: WireEnvelope): SMTPConnection.DSNOptions | undefined {
+	return deliveryReports && { envid: deliveryReports.envelopeId, ret: 'HDRS', notify: ['FAILURE', 'DELAY'] };
 }
 
 function no8BitMime(): DeliveryFailure {
