@@ -105,7 +105,12 @@ describe('a worker killed with SIGKILL in the middle of a run, the run made agai
 		});
 		const mails = byEmail(rerun.outputs.map((output) => output.map((item) => item.json)));
 		expect([1, 2].map((n) => statusOf(mails.get(`employee${n}@example.com`)))).toEqual(['skipped', 'skipped']);
-		expect([4, 5, 6].map((n) => statusOf(mails.get(`employee${n}@example.com`)))).toEqual(['sent', 'sent', 'sent']);
+		// Killed right after the 3rd mail's 250, the worker may have claimed the 4th before the signal
+		// landed (a loaded machine): the 4th is then reported unconfirmed, naming the killed worker.
+		const fourth = mails.get('employee4@example.com');
+		const fourthClaimed = event === 'accepted' && statusOf(fourth) === 'EOUTCOMEUNKNOWN';
+		if (fourthClaimed) expect((fourth!.error as IDataObject).message).toMatch(/claimed by execution w1-7 at /);
+		expect([4, 5, 6].map((n) => statusOf(mails.get(`employee${n}@example.com`)))).toEqual([fourthClaimed ? 'EOUTCOMEUNKNOWN' : 'sent', 'sent', 'sent']);
 		const third = mails.get('employee3@example.com')!;
 		if (statusOf(third) === 'EOUTCOMEUNKNOWN') {
 			expect((third.error as IDataObject).message).toMatch(/claimed by execution w1-7 at \d{4}-\d\d-\d\dT/);
@@ -115,9 +120,10 @@ describe('a worker killed with SIGKILL in the middle of a run, the run made agai
 		}
 		// Killed as DATA starts, the worker may still have streamed the whole small message before the
 		// signal landed, so the server holds the 3rd mail once or not at all; never twice.
-		const [first, second, thirdCopies, ...rest] = copies(6);
-		expect([first, second, ...rest]).toEqual([1, 1, 1, 1, 1]);
+		const [first, second, thirdCopies, fourthCopies, ...rest] = copies(6);
+		expect([first, second, ...rest]).toEqual([1, 1, 1, 1]);
 		expect(event === 'dataStarted' ? [0, 1] : [1]).toContain(thirdCopies);
+		expect(fourthClaimed ? [0, 1] : [1]).toContain(fourthCopies);
 	});
 });
 
