@@ -4,7 +4,7 @@ import { AddressError, parseMailboxes, parseSingleMailbox, withoutRepeats } from
 import { checkCustomHeaders, type CustomHeader } from '../compose/customHeaders';
 import { composeContent, type MailBody, type TextFormat } from '../compose/mailContent';
 import type { MailRequest, RecipientMode } from '../compose/mailRequest';
-import { defaultOf, type PerItemParameter } from './parameters';
+import { defaultOf, isExpression, type PerItemParameter } from './parameters';
 import type { SendMode } from './runSettings';
 import { parsePropertyList } from './propertyList';
 
@@ -60,6 +60,26 @@ export function readMailRequest(context: IExecuteFunctions, itemIndex: number, s
 		idempotencyKey: trimmed('options.idempotencyKey') || undefined,
 		resendUnconfirmed: value('options.resendUnconfirmed') === true,
 	};
+}
+
+/**
+ * Throws PropertyListError for the first item whose attachment or inline-image list is not a list
+ * of property names: a configuration error, to be reported before anything is sent, while the rest
+ * of each item is read only as its mail's turn comes. A list written without an expression is the
+ * same for every item and is read once.
+ */
+export function checkPropertyLists(context: IExecuteFunctions, itemCount: number): void {
+	const { parameters } = context.getNode();
+	const lists: Array<[PerItemParameter, string | undefined]> = [
+		['attachments', undefined],
+		['options.inlineImages', 'Inline Images'],
+	];
+	for (const [path, field] of lists) {
+		const items = isExpression(parameters, path) ? itemCount : Math.min(1, itemCount);
+		for (let itemIndex = 0; itemIndex < items; itemIndex++) {
+			parsePropertyList(String(context.getNodeParameter(path, itemIndex, defaultOf(path)) ?? '').trim(), field);
+		}
+	}
 }
 
 function headerPairs(headers: unknown): CustomHeader[] {
