@@ -29,6 +29,9 @@ export class ComposedItems implements MessageSource {
 
 	private checked = false;
 
+	/** The parameters without an expression, read once for all items. */
+	private readonly constants = new Map<string, unknown>();
+
 	constructor(
 		private readonly context: IExecuteFunctions,
 		private readonly itemCount: number,
@@ -70,7 +73,7 @@ export class ComposedItems implements MessageSource {
 	private compose(itemIndex: number): Composed {
 		try {
 			return {
-				request: readMailRequest(this.context, itemIndex, this.sendMode),
+				request: readMailRequest(this.context, itemIndex, this.sendMode, this.constants),
 			};
 		} catch (error) {
 			// Checked for every item before the first mail; met again later (an expression that

@@ -1,9 +1,13 @@
 /**
  * `npm run bench`: how fast Payroll Mail sends, next to what it should be compared with.
  *
- *   npm run bench                     300 employees × 100 KB PDF, each way 3 times:
- *                                     Payroll Mail (n8n engine, 1 and 3 connections), n8n's Send
- *                                     Email node (same engine), bare nodemailer pool (1 and 3)
+ *   npm run bench                     both profiles (LAN relay: 300 employees; Internet provider:
+ *                                     100), 100 KB PDF, 2 runs: Payroll Mail and bare nodemailer at
+ *                                     1, 3, 5 and 10 connections and n8n's Send Email, in n8n's
+ *                                     engine here, then Payroll Mail and Send Email in a real n8n
+ *                                     (n8n execute); JSON in bench/results/, the chart in
+ *                                     bench/speed.svg. About 15 minutes on 2 cores.
+ *   npm run bench -- --quick          1 run, 100 and 30 employees: about 5 minutes
  *   npm run bench -- --scale          Payroll Mail with 100, 1,000, 10,000 employees × 200 KB PDF,
  *                                     3 runs each: time per mail and the node's own peak memory
  *   npm run bench -- --ledger         what Skip Already Sent's record costs per mail in n8n's real
@@ -12,10 +16,10 @@
  *                                     one scenario under `node --cpu-prof`, and its hot spots
  *                                     (`--profile scale --sizes 10000`: one scale run)
  *
- * Options: --runs N, --employees N, --pdf-kb N, --sizes 100,1000,10000, --binary-mode
- * filesystem|default, --only id,id (scenario ids as printed), --wait-idle SECONDS (wait for
- * other work on the machine to end first), --no-greeting-delay (the sink greets new connections
- * at once instead of after smtp-server's 100 ms). Results go to bench/results/.
+ * Options: --runs N, --pdf-kb N, --profiles lan,internet, --no-real-n8n, --employees N (--profile),
+ * --sizes 100,1000,10000, --binary-mode filesystem|default, --wait-idle SECONDS (wait for other
+ * work on the machine to end first), --no-greeting-delay (--scale and --profile: the sink greets
+ * at once instead of after smtp-server's 100 ms; the comparison's sinks always greet at once).
  */
 // Must come first: points n8n at a throwaway user folder before n8n-core loads.
 import { removeUserFolder } from './benchEnv';

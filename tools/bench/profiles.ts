@@ -27,7 +27,7 @@ export function profiles(quick: boolean): Profile[] {
 		{
 			id: 'internet',
 			label: `Internet provider (STARTTLS, AUTH LOGIN, ${2 * ONE_WAY_DELAY_MS} ms round trip, in a network namespace)`,
-			employees: quick ? 30 : 60,
+			employees: quick ? 30 : 100,
 		},
 	];
 }

@@ -4,13 +4,23 @@ import { AddressError, parseMailboxes, parseSingleMailbox, withoutRepeats } from
 import { checkCustomHeaders, type CustomHeader } from '../compose/customHeaders';
 import { composeContent, type MailBody, type TextFormat } from '../compose/mailContent';
 import type { MailRequest, RecipientMode } from '../compose/mailRequest';
-import { defaultOf, isExpression, type PerItemParameter } from './parameters';
+import { defaultOf, isExpression, mayDifferPerItem, type PerItemParameter } from './parameters';
 import type { SendMode } from './runSettings';
 import { parsePropertyList } from './propertyList';
 
-/** Reads the node's per-item parameters as evaluated for one item; throws what a clerk must correct. */
-export function readMailRequest(context: IExecuteFunctions, itemIndex: number, sendMode: SendMode): MailRequest {
-	const value = (path: PerItemParameter) => context.getNodeParameter(path, itemIndex, defaultOf(path)) as unknown;
+/**
+ * Reads the node's per-item parameters as evaluated for one item; throws what a clerk must correct.
+ * A parameter without an expression is the same for every item: with `constants` (one per run),
+ * it is read from n8n once and kept there, instead of once per item.
+ */
+export function readMailRequest(context: IExecuteFunctions, itemIndex: number, sendMode: SendMode, constants?: Map<string, unknown>): MailRequest {
+	const { parameters } = context.getNode();
+	const read = (path: PerItemParameter) => context.getNodeParameter(path, itemIndex, defaultOf(path)) as unknown;
+	const value = (path: PerItemParameter) => {
+		if (!constants || mayDifferPerItem(parameters, path)) return read(path);
+		if (!constants.has(path)) constants.set(path, read(path));
+		return constants.get(path);
+	};
 	const text = (path: PerItemParameter) => String(value(path) ?? '');
 	const trimmed = (path: PerItemParameter) => text(path).trim();
 
