@@ -79,6 +79,7 @@ async function measureProfile(profile: Profile, options: CompareOptions, real: R
 	const { log } = options;
 	const server = await startProfileServer(profile);
 	if (server.delay) log(`  round trip: ${server.delay}`);
+	const port = realSinkPort();
 	try {
 		for (let run = 1; run <= options.runs; run++) {
 			for (const scenario of runOrder(run)) {
@@ -91,7 +92,6 @@ async function measureProfile(profile: Profile, options: CompareOptions, real: R
 				);
 			}
 			if (!real) continue;
-			const port = realSinkPort();
 			if (run === 1) await real.save(REAL_SENDERS, server.address, port, profile.employees, options.pdfBytes);
 			for (const sender of run % 2 ? REAL_SENDERS : [...REAL_SENDERS].reverse()) {
 				await server.sink.open(port);
