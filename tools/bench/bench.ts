@@ -7,7 +7,7 @@
  *                                     engine here, then Payroll Mail and Send Email in a real n8n
  *                                     (n8n execute); JSON in bench/results/, the chart in
  *                                     bench/speed.svg. About 15 minutes on 2 cores.
- *   npm run bench -- --quick          1 run, 100 and 30 employees: about 5 minutes
+ *   npm run bench -- --quick          1 run, 100 and 30 employees: about 4 minutes
  *   npm run bench -- --scale          Payroll Mail with 100, 1,000, 10,000 employees × 200 KB PDF,
  *                                     3 runs each: time per mail and the node's own peak memory
  *   npm run bench -- --ledger         what Skip Already Sent's record costs per mail in n8n's real

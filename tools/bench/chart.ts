@@ -39,7 +39,8 @@ function panel(summary: ProfileSummary, connections: number[], offsetX: number):
 	const x = (index: number) => offsetX + MARGIN.left + (plotWidth * index) / Math.max(1, connections.length - 1);
 	const y = (value: number) => MARGIN.top + plotHeight * (1 - value / top);
 	const parts = [
-		`<text x="${offsetX + WIDTH / 2}" y="18" text-anchor="middle" font-size="13" font-weight="bold">${escape(summary.label)}</text>`,
+		// The panel names the profile; the README and the JSON say what it is.
+		`<text x="${offsetX + WIDTH / 2}" y="18" text-anchor="middle" font-size="13" font-weight="bold">${escape(summary.label.split(' (')[0])}</text>`,
 		`<line x1="${x(0)}" y1="${y(0)}" x2="${x(connections.length - 1)}" y2="${y(0)}" stroke="#333"/>`,
 		`<line x1="${x(0)}" y1="${y(0)}" x2="${x(0)}" y2="${y(top)}" stroke="#333"/>`,
 		`<text x="${offsetX + WIDTH / 2}" y="${HEIGHT - 8}" text-anchor="middle" font-size="11">connections</text>`,
