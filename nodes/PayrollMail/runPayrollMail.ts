@@ -1,16 +1,13 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import { AddressError } from './compose/addresses';
+import { ComposedItems, type Composed } from './composedItems';
 import { composeMessages } from './compose/composeMessages';
-import type { MailRequest } from './compose/mailRequest';
-import { configurationError, mailError, refusalBeforeSending, type MailError } from './core/mailError';
+import { configurationError, mailError, refusalBeforeSending } from './core/mailError';
 import { SecretScrubber } from './core/secretScrubber';
 import { loadAttachments } from './input/binaryFiles';
 import { readMailAccount } from './input/credential';
 import { openSendGuards, type SendGuards } from './input/ledger';
-import { PropertyListError } from './input/propertyList';
-import { readMailRequest } from './input/readMailRequest';
-import { readRunSettings, type RunSettings, type SendMode } from './input/runSettings';
+import { readRunSettings, type RunSettings } from './input/runSettings';
 import { systemClock } from './plan/clock';
 import { Pacer, plannedBatch } from './plan/pacer';
 import { emlBinaries } from './result/emlBinary';
@@ -20,8 +17,6 @@ import type { MessageOutcome } from './send/delivery';
 import { dispatch } from './send/dispatcher';
 import type { MailCarrier } from './transport/mailCarrier';
 import { carrierAccount, openCarrier, type CarrierChoice } from './transport/openCarrier';
-
-type Composed = { request: MailRequest } | { refused: MailError; field?: string };
 
 /**
  * input → compose → plan → send → result. Configuration errors surface before anything is
@@ -34,12 +29,12 @@ export async function runPayrollMail(context: IExecuteFunctions): Promise<INodeE
 
 	let scrubber = new SecretScrubber();
 	let settings: RunSettings;
-	let composed: Composed[];
+	let composed: ComposedItems;
 	let opened: Opened | undefined;
 	try {
 		settings = readRunSettings(context);
-		composed = items.map((_, itemIndex) => composeItem(context, itemIndex, settings.sendMode));
-		refuseUnusableSender(context, composed);
+		composed = new ComposedItems(context, items.length, settings.sendMode);
+		composed.check();
 		if (!settings.dryRun) ({ opened, scrubber } = await open(context, settings));
 	} catch (error) {
 		const nodeError = asNodeError(context, error, scrubber);
@@ -48,7 +43,7 @@ export async function runPayrollMail(context: IExecuteFunctions): Promise<INodeE
 		return routeItems(items, items.map(() => buildMailResult({ refused })));
 	}
 
-	const outcomes = opened ? await send(context, composed, settings, opened) : await rehearse(context, composed, settings);
+	const outcomes = opened ? await send(context, composed, settings, opened) : await rehearse(context, composed.all(), settings);
 	const results = outcomes.map((outcome) => scrubbed(buildMailResult(outcome), scrubber.with(outcome.request?.pdfPassword)));
 	const emls = settings.includeEml ? await emlBinaries(context, outcomes) : undefined;
 	emls?.failures.forEach((failure, index) => {
@@ -73,27 +68,6 @@ function asNodeError(context: IExecuteFunctions, error: unknown, scrubber: Secre
 	nodeError.message = scrubber.scrub(nodeError.message);
 	if (nodeError.description) nodeError.description = scrubber.scrub(nodeError.description);
 	return nodeError;
-}
-
-function composeItem(context: IExecuteFunctions, itemIndex: number, sendMode: SendMode): Composed {
-	try {
-		return { request: readMailRequest(context, itemIndex, sendMode) };
-	} catch (error) {
-		if (error instanceof PropertyListError) {
-			throw configurationError(context.getNode(), error.message, itemIndex);
-		}
-		const field = error instanceof AddressError ? error.field : undefined;
-		return { refused: refusalBeforeSending('validation', error), field };
-	}
-}
-
-/** A sender that is wrong for every item is the node's configuration, not the employees' data. */
-function refuseUnusableSender(context: IExecuteFunctions, composed: Composed[]): void {
-	const senderRefused = (entry: Composed) => 'refused' in entry && entry.field === 'From Email';
-	if (composed.every(senderRefused)) {
-		const [first] = composed as Array<{ refused: MailError }>;
-		throw configurationError(context.getNode(), first.refused.message, 0);
-	}
 }
 
 /** What a run sends through: the carrier, and the guards against sending twice or alongside another run. */
@@ -161,27 +135,24 @@ async function rehearse(context: IExecuteFunctions, composed: Composed[], settin
 	return outcomes;
 }
 
-async function send(context: IExecuteFunctions, composed: Composed[], settings: RunSettings, { carrier, guards }: Opened): Promise<ItemOutcome[]> {
+async function send(context: IExecuteFunctions, composed: ComposedItems, settings: RunSettings, { carrier, guards }: Opened): Promise<ItemOutcome[]> {
 	let sent: MessageOutcome[];
 	try {
-		sent = await dispatch(
-			composed.flatMap((entry) => ('request' in entry ? composeMessages(entry.request) : [])),
-			{
-				carrier,
-				pacer: new Pacer(settings.pacing, systemClock),
-				clock: systemClock,
-				// The ledger's keys are made of the attachments' digests.
-				loadAttachments: async (request) => loadAttachments(context, request, { withDigests: settings.skipAlreadySent }),
-				ledger: guards.ledger,
-				account: guards.account,
-				execution: context.getExecutionId(),
-				includeEml: settings.includeEml,
-				maxRetries: settings.maxRetries,
-				retryWaitMs: settings.retryWaitMs,
-				parallelConnections: settings.tuning.parallelConnections,
-				signal: context.getExecutionCancelSignal() ?? new AbortController().signal,
-			},
-		);
+		sent = await dispatch(composed, {
+			carrier,
+			pacer: new Pacer(settings.pacing, systemClock),
+			clock: systemClock,
+			// The ledger's keys are made of the attachments' digests.
+			loadAttachments: async (request) => loadAttachments(context, request, { withDigests: settings.skipAlreadySent }),
+			ledger: guards.ledger,
+			account: guards.account,
+			execution: context.getExecutionId(),
+			includeEml: settings.includeEml,
+			maxRetries: settings.maxRetries,
+			retryWaitMs: settings.retryWaitMs,
+			parallelConnections: settings.tuning.parallelConnections,
+			signal: context.getExecutionCancelSignal() ?? new AbortController().signal,
+		});
 	} finally {
 		carrier.close();
 		await guards.close().catch(() => undefined);
@@ -192,7 +163,7 @@ async function send(context: IExecuteFunctions, composed: Composed[], settings: 
 		const { itemIndex } = outcome.message.request;
 		byItem.set(itemIndex, [...(byItem.get(itemIndex) ?? []), outcome]);
 	}
-	return composed.map((entry): ItemOutcome =>
+	return composed.all().map((entry): ItemOutcome =>
 		'refused' in entry ? entry : { request: entry.request, messages: byItem.get(entry.request.itemIndex) ?? [] },
 	);
 }

@@ -172,6 +172,12 @@ describe('invalid node configuration', () => {
 		['a negative batch wait', { batchSize: 2, batchWait: -3 }, /Wait Between Batches \(Seconds\) must be a number from 0 to 86400, not -3/],
 		['a negative mail delay', { mailDelay: -0.5 }, /Wait Between Mails \(Seconds\) must be a number from 0 to 3600, not -0.5/],
 		['an attachment list that is no list', { attachments: 'data;;payslip' }, /Attachments: "data;;payslip" is not a comma-separated list/],
+		// Items are read as their mails' turn comes; a list made by an expression is still checked for every item first.
+		[
+			'an attachment list that is no list for the last item only',
+			{ attachments: '={{ $json.email === "employee3@example.com" ? "data;;payslip" : "data" }}' },
+			/Attachments: "data;;payslip" is not a comma-separated list/,
+		],
 	];
 
 	it.each(cases)('%s stops the node before anything is sent', async (_name, overrides, message) => {

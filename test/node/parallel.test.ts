@@ -34,6 +34,34 @@ describe('parallel connections', () => {
 		});
 	});
 
+	it('open the other connections once the first has logged in, while its mail is still on the wire', async () => {
+		let atFirstReply: { connections: number; messages: number } | undefined;
+		const server = await TestSmtpServer.start({
+			tls: 'none',
+			authMethods: ['LOGIN'],
+			authRequired: true,
+			users: { [SMTP_USER]: SMTP_PASSWORD },
+			// The first mail's reply is held back long enough for the other connections to send.
+			replyDelayMs: (data) => (data === 1 ? 1_000 : 0),
+			onMessageEvent: (event, message) => {
+				if (event === 'accepted' && message === 1) atFirstReply = { connections: server.connections.length, messages: server.messages.length };
+			},
+		});
+		try {
+			const { outputs } = await runPayrollMail({
+				server,
+				items: employeeItems(employees(6)),
+				parameters: clerkParameters({ options: { parallelConnections: 3 } }),
+			});
+			expect(outputs[0]).toHaveLength(6);
+			expect(atFirstReply?.connections).toBe(3);
+			expect(atFirstReply?.messages).toBeGreaterThan(1);
+			expect(server.authAttempts().map((attempt) => attempt.succeeded)).toEqual([true, true, true]);
+		} finally {
+			await server.close();
+		}
+	});
+
 	it('log in once only when the password is wrong', async () => {
 		await withServer(async (server) => {
 			const { outputs } = await runPayrollMail({

@@ -113,6 +113,40 @@ describe('dispatch', () => {
 		]);
 	});
 
+	it('asks for each message only as its turn comes near: one ahead per connection, not all before the first mail', async () => {
+		const messages = [0, 1, 2, 3, 4, 5, 6, 7].flatMap((index) => composeMessages(request(index)));
+		const reached: AttachmentRead[] = [];
+		const source = {
+			at(index: number) {
+				if (index < messages.length && !reached.some((read) => read.itemIndex === index)) {
+					reached.push({ itemIndex: index, messagesAtServer: server.messages.length });
+				}
+				return messages[index];
+			},
+			messagesOfItem: () => 1,
+		};
+		const carrier = openSmtpTransport(readSmtpSettings({ host: '127.0.0.1', port: server.port, connection: 'plaintext', authMethod: 'none' }), {
+			...defaultTuning(),
+			parallelConnections: 2,
+		});
+		const outcomes = await dispatch(source, {
+			carrier,
+			pacer: new Pacer({ batchSize: 0, batchWaitMs: 0, mailDelayMs: 0 }, systemClock),
+			clock: systemClock,
+			loadAttachments: onePdf,
+			includeEml: false,
+			maxRetries: 0,
+			retryWaitMs: 0,
+			parallelConnections: 2,
+			signal: new AbortController().signal,
+		}).finally(() => carrier.close());
+
+		expect(outcomes.map((outcome) => outcome.state)).toEqual(Array(8).fill('sent'));
+		// Two connections: at most two mails on the wire and two made ready behind them.
+		for (const { itemIndex, messagesAtServer } of reached) expect(itemIndex).toBeLessThan(messagesAtServer + 4);
+		expect(reached.find((read) => read.itemIndex === 7)?.messagesAtServer).toBeGreaterThan(0);
+	});
+
 	it('reads an item once for all its messages, and reports a read that failed ahead on its own item only', async () => {
 		const reads: number[] = [];
 		const separate = {

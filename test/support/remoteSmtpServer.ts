@@ -1,6 +1,7 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomInt } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+
+import { NetworkNamespace } from './networkNamespace';
 
 /** What the server in the namespace saw: each connection, login and sender, as it happened. */
 export type RemoteEvent = { event: 'connect' } | { event: 'auth'; method: string } | { event: 'mailFrom'; address: string } | { event: 'message' };
@@ -17,28 +18,13 @@ export class RemoteSmtpServer {
 	private constructor(
 		readonly host: string,
 		readonly port: number,
-		private readonly namespace: string,
+		private readonly network: NetworkNamespace,
 		private readonly child: ChildProcess,
 	) {}
 
 	static async start(user: string, password: string): Promise<RemoteSmtpServer> {
-		const id = `${process.pid % 10_000}x${randomInt(1_000)}`;
-		const namespace = `pm${id}`;
-		const subnet = `10.213.${randomInt(1, 250)}`;
-		const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
-		ip('netns', 'add', namespace);
-		try {
-			ip('link', 'add', `pmh${id}`, 'type', 'veth', 'peer', 'name', `pmn${id}`);
-			ip('link', 'set', `pmn${id}`, 'netns', namespace);
-			ip('addr', 'add', `${subnet}.1/30`, 'dev', `pmh${id}`);
-			ip('link', 'set', `pmh${id}`, 'up');
-			ip('netns', 'exec', namespace, 'ip', 'addr', 'add', `${subnet}.2/30`, 'dev', `pmn${id}`);
-			ip('netns', 'exec', namespace, 'ip', 'link', 'set', `pmn${id}`, 'up');
-		} catch (error) {
-			ip('netns', 'del', namespace);
-			throw error;
-		}
-		const host = `${subnet}.2`;
+		const network = NetworkNamespace.create();
+		const { name: namespace, address: host } = network;
 		const child = spawn('ip', ['netns', 'exec', namespace, process.execPath, '-e', serverScript(host, user, password)], {
 			stdio: ['ignore', 'pipe', 'inherit'],
 			detached: true,
@@ -49,7 +35,7 @@ export class RemoteSmtpServer {
 			child.once('exit', (code) => reject(new Error(`the SMTP server in the namespace exited with ${code}`)));
 			lines.once('line', (line) => {
 				clearTimeout(timer);
-				resolve(new RemoteSmtpServer(host, (JSON.parse(line) as { port: number }).port, namespace, child));
+				resolve(new RemoteSmtpServer(host, (JSON.parse(line) as { port: number }).port, network, child));
 			});
 		});
 		lines.on('line', (line) => server.events.push(JSON.parse(line) as RemoteEvent));
@@ -68,7 +54,7 @@ export class RemoteSmtpServer {
 			// Already gone.
 		}
 		await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
-		execFileSync('ip', ['netns', 'del', this.namespace], { stdio: 'pipe' });
+		this.network.remove();
 	}
 }
 

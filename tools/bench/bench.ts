@@ -1,9 +1,13 @@
 /**
  * `npm run bench`: how fast Payroll Mail sends, next to what it should be compared with.
  *
- *   npm run bench                     300 employees × 100 KB PDF, each way 3 times:
- *                                     Payroll Mail (n8n engine, 1 and 3 connections), n8n's Send
- *                                     Email node (same engine), bare nodemailer pool (1 and 3)
+ *   npm run bench                     both profiles (LAN relay: 300 employees; Internet provider:
+ *                                     100), 100 KB PDF, 2 runs: Payroll Mail and bare nodemailer at
+ *                                     1, 3, 5 and 10 connections and n8n's Send Email, in n8n's
+ *                                     engine here, then Payroll Mail and Send Email in a real n8n
+ *                                     (n8n execute); JSON in bench/results/, the chart in
+ *                                     bench/speed.svg. About 15 minutes on 2 cores.
+ *   npm run bench -- --quick          1 run, 100 and 30 employees: about 4 minutes
  *   npm run bench -- --scale          Payroll Mail with 100, 1,000, 10,000 employees × 200 KB PDF,
  *                                     3 runs each: time per mail and the node's own peak memory
  *   npm run bench -- --ledger         what Skip Already Sent's record costs per mail in n8n's real
@@ -12,10 +16,10 @@
  *                                     one scenario under `node --cpu-prof`, and its hot spots
  *                                     (`--profile scale --sizes 10000`: one scale run)
  *
- * Options: --runs N, --employees N, --pdf-kb N, --sizes 100,1000,10000, --binary-mode
- * filesystem|default, --only id,id (scenario ids as printed), --wait-idle SECONDS (wait for
- * other work on the machine to end first), --no-greeting-delay (the sink greets new connections
- * at once instead of after smtp-server's 100 ms). Results go to bench/results/.
+ * Options: --runs N, --pdf-kb N, --profiles lan,internet, --no-real-n8n, --employees N (--profile),
+ * --sizes 100,1000,10000, --binary-mode filesystem|default, --wait-idle SECONDS (wait for other
+ * work on the machine to end first), --no-greeting-delay (--scale and --profile: the sink greets
+ * at once instead of after smtp-server's 100 ms; the comparison's sinks always greet at once).
  */
 // Must come first: points n8n at a throwaway user folder before n8n-core loads.
 import { removeUserFolder } from './benchEnv';
@@ -23,7 +27,7 @@ import { removeUserFolder } from './benchEnv';
 import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import type { BinaryMode } from '../../test/harness/engine';
@@ -43,7 +47,11 @@ import {
 } from './measure';
 import { measureLedgerCost } from './ledgerCost';
 import { benchEmployees, PayslipMaker, payslipSource } from './payslips';
-import { runScaleScenario, runScenario, type Measurement, type Scenario, type Workload } from './scenarios';
+import { runScaleScenario, runScenario, type Measurement, type Scenario, type SinkAddress, type Workload } from './scenarios';
+import { speedChart } from './chart';
+import { compareSenders, CONNECTIONS, SCENARIOS, summaryTable } from './compare';
+import type { ProfileId } from './profiles';
+import { RealN8n } from './realN8n';
 import { brokerSink, RemoteSink, SmtpSink } from './smtpSink';
 
 const RESULTS_DIR = join(PACKAGE_DIR, 'bench', 'results');
@@ -64,9 +72,14 @@ const { values: args } = parseArgs({
 		'pdf-kb': { type: 'string' },
 		sizes: { type: 'string', default: '100,1000,10000' },
 		'binary-mode': { type: 'string', default: 'filesystem' },
-		only: { type: 'string' },
 		'wait-idle': { type: 'string' },
 		'no-greeting-delay': { type: 'boolean', default: false },
+		quick: { type: 'boolean', default: false },
+		profiles: { type: 'string', default: 'lan,internet' },
+		'no-real-n8n': { type: 'boolean', default: false },
+		// Internal, for a measurement process: the sink's address, and whether it is the provider.
+		host: { type: 'string', default: '127.0.0.1' },
+		provider: { type: 'boolean', default: false },
 		// Internal: one scale measurement in a process of its own.
 		'scale-child': { type: 'string' },
 		// Internal: one scenario measured in a process of its own, `repeat` times.
@@ -89,14 +102,6 @@ const greetingDelay = !args['no-greeting-delay'];
 const SINK = `smtp-server ${packageVersion('smtp-server')} in its own process, plain SMTP on 127.0.0.1, ${
 	greetingDelay ? "greets each new connection after smtp-server's fixed 100 ms" : 'greets new connections at once (--no-greeting-delay)'
 }`;
-
-const SCENARIOS: Scenario[] = [
-	{ id: 'payrollMail-1', kind: 'payrollMail', label: 'Payroll Mail, engine, 1 connection', connections: 1 },
-	{ id: 'nodemailer-1', kind: 'nodemailer', label: 'bare nodemailer pool, 1 connection', connections: 1 },
-	{ id: 'emailSend', kind: 'emailSend', label: `n8n Send Email v2.1, engine`, connections: 1 },
-	{ id: 'payrollMail-3', kind: 'payrollMail', label: 'Payroll Mail, engine, 3 connections', connections: 3 },
-	{ id: 'nodemailer-3', kind: 'nodemailer', label: 'bare nodemailer pool, 3 connections', connections: 3 },
-];
 
 function log(line = ''): void {
 	process.stdout.write(`${line}\n`);
@@ -162,65 +167,70 @@ async function warnIfBusy(): Promise<number | undefined> {
 	return busy;
 }
 
-// ---- npm run bench: the comparison ------------------------------------------------------
-
-interface ScenarioSummary {
-	scenario: string;
-	label: string;
-	mailsPerSecond: Spread;
-	seconds: Spread;
-	arrivalSpanSeconds: Spread;
-	connections: Spread;
-	/** CPU of the bench process per mail: the node and n8n, or nodemailer alone. */
-	clientCpuMsPerMail: Spread;
-	sinkCpuMsPerMail: Spread;
-	/** Garbage-collection pauses of the bench process per mail. */
-	gcMsPerMail: Spread;
-	machineBusyPercent: Spread;
-	bytesPerMail: number;
-}
-
-function summarize(scenario: Scenario, runs: Measurement[]): ScenarioSummary {
-	return {
-		scenario: scenario.id,
-		label: scenario.label,
-		mailsPerSecond: spread(runs.map((run) => run.mailsPerSecond)),
-		seconds: spread(runs.map((run) => run.seconds)),
-		arrivalSpanSeconds: spread(runs.map((run) => run.arrivalSpanSeconds)),
-		connections: spread(runs.map((run) => run.sink.connections)),
-		clientCpuMsPerMail: spread(runs.map((run) => (1000 * (run.clientCpuSeconds ?? Number.NaN)) / run.mails)),
-		sinkCpuMsPerMail: spread(runs.map((run) => run.sink.cpuMs / run.mails)),
-		gcMsPerMail: spread(runs.map((run) => (run.gc?.pauseMs ?? Number.NaN) / run.mails)),
-		machineBusyPercent: spread(runs.map((run) => run.machineBusyPercent ?? Number.NaN)),
-		bytesPerMail: Math.round(runs.reduce((sum, run) => sum + run.sink.bytes / run.mails, 0) / Math.max(1, runs.length)),
-	};
-}
-
-function selectedScenarios(): Scenario[] {
-	if (!args.only) return SCENARIOS;
-	const ids = args.only.split(',').map((id) => id.trim());
-	const unknown = ids.filter((id) => !SCENARIOS.some((scenario) => scenario.id === id));
-	if (unknown.length) throw new Error(`--only: unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
-	return SCENARIOS.filter((scenario) => ids.includes(scenario.id));
-}
-
-/**
- * The order of a run: each Payroll Mail way right next to the bare nodemailer way it is compared
- * with, pairs in turn first, and within a pair each first every other run, so that neither is
- * always the one after a pause or after the other.
- */
-function runOrder(scenarios: Scenario[], run: number): Scenario[] {
-	const groups = [['payrollMail-1', 'nodemailer-1'], ['payrollMail-3', 'nodemailer-3'], ['emailSend']]
-		.map((ids) => scenarios.filter((scenario) => ids.includes(scenario.id)))
-		.filter((group) => group.length > 0);
-	const rotated = groups.map((_, index) => groups[(index + run - 1) % groups.length]);
-	return rotated.flatMap((group) => (run % 2 === 0 ? [...group].reverse() : group));
-}
-
-function makeWorkload(count: number, pdfBytes: number, emailSendPackageDir: string | undefined): Workload {
+function makeWorkload(count: number, pdfBytes: number, server: SinkAddress, emailSendPackageDir: string | undefined): Workload {
 	const employees = benchEmployees(count);
 	const maker = new PayslipMaker(pdfBytes);
-	return { employees, payslips: employees.map((employee) => maker.buffer(employee)), binaryMode, emailSendPackageDir };
+	return { employees, server, payslips: employees.map((employee) => maker.buffer(employee)), binaryMode, emailSendPackageDir };
+}
+
+// ---- npm run bench: the comparison --------------------------------------------------------
+
+/** The sink of --scale and --profile: the LAN relay on loopback. */
+const LOOPBACK: SinkAddress = { host: '127.0.0.1', provider: false };
+
+/** The chart the README shows; the bench redraws it on every comparison. */
+const CHART_FILE = join(PACKAGE_DIR, 'bench', 'speed.svg');
+
+async function compare(): Promise<void> {
+	const startedAt = new Date();
+	const quick = args.quick;
+	const runs = positiveInteger('runs', args.runs ?? (quick ? '1' : '2'));
+	const pdfBytes = positiveInteger('pdf-kb', args['pdf-kb'] ?? '100') * KB;
+	const emailSendPackageDir = emailSendPackage(PACKAGE_DIR, (line) => log(line));
+	log(`Payroll Mail bench: ${runs} run(s) per profile, ${pdfBytes / KB} KB PDF, binary mode ${binaryMode}${quick ? ' (--quick)' : ''}`);
+	log(`${machine().cpus} CPUs (${machine().cpuModel}), Node ${process.version}`);
+	const busyBefore = await warnIfBusy();
+	const { summaries, rows, realN8n } = await compareSenders({
+		runs,
+		quick,
+		pdfBytes,
+		realN8n: !args['no-real-n8n'],
+		profiles: args.profiles.split(',').map((id) => id.trim() as ProfileId),
+		log,
+		measure: async (scenario, sink, server, count) => (await measureInChild(scenario, sink, { count, pdfBytes, server, emailSendPackageDir }))[0],
+		prepareRealN8n: async () => RealN8n.prepare(log),
+	});
+	const table = summaryTable(summaries);
+	for (const line of table) log(line);
+	const finishedAt = new Date();
+	const durationSeconds = (finishedAt.getTime() - startedAt.getTime()) / 1000;
+	const caption = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}, ${finishedAt.toISOString().slice(0, 10)}, ${machine().cpus} CPUs, medians of ${runs} run(s); ${pdfBytes / KB} KB PDF`;
+	mkdirSync(dirname(CHART_FILE), { recursive: true });
+	writeFileSync(CHART_FILE, speedChart(summaries, CONNECTIONS, caption));
+	const file = writeResults('compare', {
+		kind: 'compare',
+		command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+		startedAt: startedAt.toISOString(),
+		durationSeconds,
+		machine: machine(),
+		git: gitState(),
+		machineBusyPercentBeforeStart: busyBefore,
+		config: {
+			pdfBytes,
+			runs,
+			binaryMode,
+			sink: `smtp-server ${packageVersion('smtp-server')} in its own process, greets at once`,
+			payrollMail: 'batchSize 0, no waits',
+			emailSend: `n8n-nodes-base@${N8N_NODES_BASE_VERSION} EmailSend v2.1 with nodemailer ${packageVersion('nodemailer', emailSendPackageDir)} (engine); n8n's own in the real n8n`,
+			nodemailer: `nodemailer ${packageVersion('nodemailer')} pool, maxConnections as given, attachments from memory`,
+			timing: "engine: the node under test from start to end (engine hooks); real n8n: the node's executionTime in the run data; nodemailer: createTransport to close",
+			realN8n,
+		},
+		summaries,
+		measurements: rows,
+	});
+	log();
+	log(`${durationSeconds.toFixed(0)} s; results in ${file}; chart in ${CHART_FILE}`);
 }
 
 /** Resolves once the message has left: the process exits right after its last one. */
@@ -234,6 +244,7 @@ async function sendToParent(message: object): Promise<void> {
 interface MeasureOptions {
 	count: number;
 	pdfBytes: number;
+	server: SinkAddress;
 	emailSendPackageDir?: string;
 	/** Measurements in the one process (for a profile); 1 otherwise. */
 	repeat?: number;
@@ -249,7 +260,8 @@ interface MeasureOptions {
  */
 async function measureInChild(scenario: Scenario, sink: SmtpSink, options: MeasureOptions): Promise<Measurement[]> {
 	const forwarded = ['--measure', scenario.id, '--employees', String(options.count), '--pdf-kb', String(options.pdfBytes / KB)];
-	forwarded.push('--binary-mode', binaryMode, '--repeat', String(options.repeat ?? 1));
+	forwarded.push('--binary-mode', binaryMode, '--repeat', String(options.repeat ?? 1), '--host', options.server.host);
+	if (options.server.provider) forwarded.push('--provider');
 	const child = fork(__filename, forwarded, {
 		execArgv: [...TS_NODE, ...(options.execArgv ?? [])],
 		env: options.env ?? process.env,
@@ -261,8 +273,11 @@ async function measureInChild(scenario: Scenario, sink: SmtpSink, options: Measu
 	return results;
 }
 
-/** Mails sent before a measurement in the same process, so that the JIT has seen the path. */
-const WARM_UP_MAILS = 100;
+/**
+ * Mails sent before a measurement in the same process, so that the JIT has seen the path; fewer to
+ * the Internet provider, where round trips, not the JIT, set the pace.
+ */
+const WARM_UP_MAILS = { lan: 100, provider: 10 };
 
 /** In the measurement process: a warm-up run, then `repeat` measured runs, each sent to the parent. */
 async function measureChild(id: string): Promise<void> {
@@ -273,138 +288,15 @@ async function measureChild(id: string): Promise<void> {
 	const repeat = positiveInteger('repeat', args.repeat ?? '1');
 	const emailSendPackageDir = scenario.kind === 'emailSend' ? emailSendPackage(PACKAGE_DIR, (line) => log(line)) : undefined;
 	const sink = new RemoteSink();
+	const server = { host: args.host, provider: args.provider };
 	// Loads every module and lets the JIT compile the path; not counted.
-	await runScenario(scenario, makeWorkload(Math.min(WARM_UP_MAILS, count), pdfBytes, emailSendPackageDir), sink);
+	const warmUp = Math.min(server.provider ? WARM_UP_MAILS.provider : WARM_UP_MAILS.lan, count);
+	await runScenario(scenario, makeWorkload(warmUp, pdfBytes, server, emailSendPackageDir), sink);
 	measuredWindows.length = 0;
-	const workload = makeWorkload(count, pdfBytes, emailSendPackageDir);
+	const workload = makeWorkload(count, pdfBytes, server, emailSendPackageDir);
 	for (let run = 0; run < repeat; run++) await sendToParent(await runScenario(scenario, workload, sink));
 	const windowsFile = process.env[WINDOWS_FILE_VARIABLE];
 	if (windowsFile) writeFileSync(windowsFile, JSON.stringify(measuredWindows));
-}
-
-async function compare(): Promise<void> {
-	const startedAt = new Date();
-	const runs = positiveInteger('runs', args.runs ?? '3');
-	const count = positiveInteger('employees', args.employees);
-	const pdfBytes = positiveInteger('pdf-kb', args['pdf-kb'] ?? '100') * KB;
-	const scenarios = selectedScenarios();
-	const emailSendPackageDir = scenarios.some((scenario) => scenario.kind === 'emailSend')
-		? emailSendPackage(PACKAGE_DIR, (line) => log(line))
-		: undefined;
-
-	log(`Payroll Mail bench: ${count} employees × ${pdfBytes / KB} KB PDF, ${runs} runs each, binary mode ${binaryMode}`);
-	log(`${machine().cpus} CPUs (${machine().cpuModel}), Node ${process.version}`);
-	log(`sink: ${SINK}`);
-	const busyBefore = await warnIfBusy();
-	const sink = await SmtpSink.start({ greetingDelay });
-	const measurements: Array<Measurement & { run: number }> = [];
-	try {
-		for (let run = 1; run <= runs; run++) {
-			for (const scenario of runOrder(scenarios, run)) {
-				const [measurement] = await measureInChild(scenario, sink, { count, pdfBytes, emailSendPackageDir });
-				measurements.push({ ...measurement, run });
-				log(
-					`  run ${run}  ${scenario.label.padEnd(38)} ${fixed(measurement.mailsPerSecond).padStart(7)} mails/s  ` +
-						`${fixed(measurement.seconds, 2)} s  ${String(measurement.sink.connections).padStart(3)} connection(s)  ` +
-						`CPU: bench ${fixed((1000 * (measurement.clientCpuSeconds ?? Number.NaN)) / measurement.mails, 2)} ms/mail, ` +
-						`sink ${fixed(measurement.sink.cpuMs / measurement.mails, 2)} ms/mail; GC ${fixed((measurement.gc?.pauseMs ?? Number.NaN) / measurement.mails, 2)} ms/mail; ` +
-						`machine ${fixed(measurement.machineBusyPercent ?? Number.NaN, 0)}% busy`,
-				);
-			}
-		}
-	} finally {
-		sink.stop();
-	}
-
-	const summaries = scenarios.map((scenario) =>
-		summarize(
-			scenario,
-			measurements.filter((measurement) => measurement.scenario === scenario.id),
-		),
-	);
-	const median = (id: string) => summaries.find((summary) => summary.scenario === id)?.mailsPerSecond.median ?? Number.NaN;
-	const ratios = {
-		payrollMailOverNodemailer: median('payrollMail-1') / median('nodemailer-1'),
-		payrollMailOverEmailSend: median('payrollMail-1') / median('emailSend'),
-		payrollMail3OverNodemailer3: median('payrollMail-3') / median('nodemailer-3'),
-		payrollMail3OverPayrollMail1: median('payrollMail-3') / median('payrollMail-1'),
-	};
-	// The same ratios run by run: the two ways of a pair ran one after the other, so a change in
-	// what else the machine was doing between runs cancels out.
-	const paired = (over: string, under: string) =>
-		spread(
-			Array.from({ length: runs }, (_, index) => {
-				const of = (id: string) => measurements.find((measurement) => measurement.run === index + 1 && measurement.scenario === id);
-				return (of(over)?.mailsPerSecond ?? Number.NaN) / (of(under)?.mailsPerSecond ?? Number.NaN);
-			}).filter(Number.isFinite),
-		);
-	const pairedRatios = {
-		payrollMailOverNodemailer: paired('payrollMail-1', 'nodemailer-1'),
-		payrollMailOverEmailSend: paired('payrollMail-1', 'emailSend'),
-		payrollMail3OverNodemailer3: paired('payrollMail-3', 'nodemailer-3'),
-	};
-	const targets = {
-		'Payroll Mail ≥ 0.9 × bare nodemailer (1 connection)': ratios.payrollMailOverNodemailer >= 0.9,
-		'Payroll Mail ≥ 3 × n8n Send Email': ratios.payrollMailOverEmailSend >= 3,
-	};
-
-	log();
-	log(`median (min–max) of ${runs} runs: mails/s; SMTP connections the sink accepted per run; bench process CPU and GC pauses per mail`);
-	for (const summary of summaries) {
-		log(
-			`  ${summary.label.padEnd(38)} ${spreadText(summary.mailsPerSecond).padStart(22)} mails/s  ` +
-				`${spreadText(summary.connections, 0).padStart(13)} connections  ${spreadText(summary.clientCpuMsPerMail, 2).padStart(20)} CPU ms/mail  ` +
-				`${spreadText(summary.gcMsPerMail, 2).padStart(18)} GC ms/mail`,
-		);
-	}
-	log(`  (${Math.round(summaries[0].bytesPerMail / KB)} KB per mail on the wire)`);
-	log();
-	log('  ratio of medians; in brackets the median (min–max) of the run-by-run ratios');
-	log(
-		`  Payroll Mail / bare nodemailer (1 connection):  ${fixed(ratios.payrollMailOverNodemailer, 2)}   ` +
-			`[${spreadText(pairedRatios.payrollMailOverNodemailer, 2)}]   target ≥ 0.90`,
-	);
-	log(
-		`  Payroll Mail / n8n Send Email:                  ${fixed(ratios.payrollMailOverEmailSend, 2)}   ` +
-			`[${spreadText(pairedRatios.payrollMailOverEmailSend, 2)}]   target ≥ 3.00`,
-	);
-	log(
-		`  Payroll Mail / bare nodemailer (3 connections): ${fixed(ratios.payrollMail3OverNodemailer3, 2)}   ` +
-			`[${spreadText(pairedRatios.payrollMail3OverNodemailer3, 2)}]`,
-	);
-	log(`  Payroll Mail 3 connections / 1 connection:      ${fixed(ratios.payrollMail3OverPayrollMail1, 2)}`);
-	for (const [target, met] of Object.entries(targets)) log(`  ${met ? 'met   ' : 'MISSED'} ${target}`);
-
-	const finishedAt = new Date();
-	const file = writeResults('compare', {
-		kind: 'compare',
-		command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
-		startedAt: startedAt.toISOString(),
-		durationSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
-		machine: machine(),
-		git: gitState(),
-		machineBusyPercentBeforeStart: busyBefore,
-		config: {
-			employees: count,
-			pdfBytes,
-			runs,
-			binaryMode,
-			sink: SINK,
-			payrollMail: 'batchSize 0, no waits, plaintext SMTP, no login',
-			emailSend: emailSendPackageDir
-				? `n8n-nodes-base@${N8N_NODES_BASE_VERSION} EmailSend v2.1 with nodemailer ${packageVersion('nodemailer', emailSendPackageDir)}`
-				: undefined,
-			nodemailer: `nodemailer ${packageVersion('nodemailer')} pool, default pool options, attachments from memory`,
-			timing: 'engine: the node under test from start to end (engine hooks); nodemailer: createTransport to close',
-		},
-		summaries,
-		ratios,
-		pairedRatios,
-		targets,
-		measurements,
-	});
-	log();
-	log(`${fixed((finishedAt.getTime() - startedAt.getTime()) / 1000)} s; results in ${file}`);
 }
 
 // ---- npm run bench -- --scale: 100 → 10,000 employees ----------------------------------
@@ -441,7 +333,7 @@ async function scaleChild(count: number): Promise<void> {
 	try {
 		const scenario = SCENARIOS[0];
 		const load = new MachineLoad();
-		const measurement = await runScaleScenario(scenario, { employees, binaryMode }, sink, source);
+		const measurement = await runScaleScenario(scenario, { employees, binaryMode, server: LOOPBACK }, sink, source);
 		const machineBusyPercent = load.busyPercent();
 		const memory = measurement.memory!;
 		const result: ScaleMeasurement = {
@@ -587,7 +479,7 @@ async function profile(id: string): Promise<void> {
 		log(`profiling ${scenario.label}: ${repeat} runs of ${count} employees × ${pdfBytes / KB} KB in one process, into ${profileDir}`);
 		const sink = await SmtpSink.start({ greetingDelay });
 		try {
-			const measurements = await measureInChild(scenario, sink, { count, pdfBytes, repeat, execArgv, env });
+			const measurements = await measureInChild(scenario, sink, { count, pdfBytes, repeat, execArgv, env, server: LOOPBACK });
 			for (const measurement of measurements) log(`  ${fixed(measurement.mailsPerSecond)} mails/s under the profiler`);
 		} finally {
 			sink.stop();

@@ -3,7 +3,7 @@
  * sink: Payroll Mail and n8n's Send Email node through n8n's engine, and nodemailer's pool alone.
  */
 import { createTransport } from 'nodemailer';
-import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { NODE_UNDER_TEST, runWorkflow, type BinaryMode } from '../../test/harness/engine';
 import { clerkParameters, PACKAGE_DIR, PAYROLL_MAIL } from '../../test/node/payrollRun';
@@ -18,7 +18,7 @@ import {
 	type MemoryPeaks,
 } from './measure';
 import { PAYSLIP_FILE_NAME, payslipSource, type BenchEmployee } from './payslips';
-import type { Sink, SinkReport } from './smtpSink';
+import { PROVIDER_LOGIN, type Sink, type SinkReport } from './smtpSink';
 
 export type ScenarioKind = 'payrollMail' | 'emailSend' | 'nodemailer';
 
@@ -31,8 +31,15 @@ export interface Scenario {
 	connections: number;
 }
 
+/** Where the sink listens, and whether it is the Internet provider (STARTTLS and a login) or the LAN relay. */
+export interface SinkAddress {
+	host: string;
+	provider: boolean;
+}
+
 export interface Workload {
 	employees: BenchEmployee[];
+	server: SinkAddress;
 	/** Every employee's payslip, in memory, for the source node and for bare nodemailer alike. */
 	payslips: Buffer[];
 	binaryMode: BinaryMode;
@@ -67,6 +74,20 @@ function textOf(employee: BenchEmployee): string {
 	return `Dear ${employee.name}, your payslip is attached.`;
 }
 
+/** Payroll Mail's credential for the sink: plaintext without login, or STARTTLS and AUTH LOGIN. */
+export function payrollMailCredential({ host, provider }: SinkAddress, port: number): ICredentialDataDecryptedObject {
+	return provider
+		? { host, port, connection: 'startTls', authMethod: 'login', user: PROVIDER_LOGIN.user, password: PROVIDER_LOGIN.pass, advancedTls: true, allowUnauthorizedCerts: true }
+		: { host, port, connection: 'plaintext', authMethod: 'none' };
+}
+
+/** Send Email's SMTP credential for the same sink. */
+export function emailSendCredential({ host, provider }: SinkAddress, port: number): ICredentialDataDecryptedObject {
+	return provider
+		? { host, port, secure: false, disableStartTls: false, allowUnauthorizedCerts: true, user: PROVIDER_LOGIN.user, password: PROVIDER_LOGIN.pass }
+		: { host, port, secure: false, disableStartTls: true, user: '', password: '' };
+}
+
 export function payrollMailParameters(connections: number): INodeParameters {
 	return clerkParameters({ batchSize: 0, batchWait: 0, mailDelay: 0, options: { parallelConnections: connections } });
 }
@@ -82,7 +103,8 @@ export function emailSendParameters(): INodeParameters {
 		emailFormat: 'text',
 		text: '=Dear {{ $json.name }}, your payslip is attached.',
 		// No "sent automatically with n8n" line, so both nodes send the same text.
-		options: { fileAttachments: 'data', appendAttribution: false },
+		// The Internet provider's certificate is self-signed; the LAN relay speaks no TLS.
+		options: { fileAttachments: 'data', appendAttribution: false, allowUnauthorizedCerts: true },
 	};
 }
 
@@ -173,7 +195,7 @@ async function throughEngine(
 						nodeUnderTest: {
 							type: PAYROLL_MAIL,
 							parameters: payrollMailParameters(scenario.connections),
-							credentials: { payrollSmtpApi: { host: '127.0.0.1', port, connection: 'plaintext', authMethod: 'none' } },
+							credentials: { payrollSmtpApi: payrollMailCredential(workload.server, port) },
 						},
 					})
 				: await runWorkflow({
@@ -182,7 +204,7 @@ async function throughEngine(
 						nodeUnderTest: {
 							type: EMAIL_SEND,
 							parameters: emailSendParameters(),
-							credentials: { smtp: { host: '127.0.0.1', port, secure: false, disableStartTls: true, user: '', password: '' } },
+							credentials: { smtp: emailSendCredential(workload.server, port) },
 						},
 					});
 	} finally {
@@ -224,14 +246,11 @@ export async function runNodemailerScenario(scenario: Scenario, workload: Worklo
 	const cpuAtStart = process.cpuUsage();
 	const startUs = monotonicMicros();
 	const startedAt = performance.now();
-	const transporter = createTransport({
-		host: '127.0.0.1',
-		port,
-		secure: false,
-		ignoreTLS: true,
-		pool: true,
-		maxConnections: scenario.connections,
-	});
+	const { host, provider } = workload.server;
+	const security = provider
+		? { requireTLS: true, auth: PROVIDER_LOGIN, tls: { rejectUnauthorized: false } }
+		: { ignoreTLS: true };
+	const transporter = createTransport({ host, port, secure: false, ...security, pool: true, maxConnections: scenario.connections });
 	let endedAt: number;
 	let clientCpuSeconds: number;
 	try {

@@ -1,10 +1,12 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
 /** What one fresh sink saw between opening and closing. */
 export interface SinkReport {
 	/** SMTP connections accepted. */
 	connections: number;
+	/** Logins accepted (the Internet provider profile; 0 on the LAN relay). */
+	logins: number;
 	/** Messages taken (250 after DATA). */
 	messages: number;
 	/** Message bytes received, as on the wire after the dot-unstuffing. */
@@ -15,12 +17,15 @@ export interface SinkReport {
 	cpuMs: number;
 }
 
-export type SinkRequest = { id: number; command: 'open' | 'close' };
+/** The account the Internet provider sink takes. */
+export const PROVIDER_LOGIN = { user: 'payroll@provider.example', pass: 'bench-password' };
+
+export type SinkRequest = { id: number; command: 'open' | 'close'; port?: number };
 export type SinkResponse = { id: number; ready?: boolean; port?: number; report?: SinkReport; error?: string };
 
 /** A fresh SMTP server per measurement: `open` starts one and gives its port, `close` ends it and reports. */
 export interface Sink {
-	open(): Promise<number>;
+	open(port?: number): Promise<number>;
 	close(): Promise<SinkReport>;
 }
 
@@ -40,7 +45,7 @@ abstract class SinkClient implements Sink {
 		this.waiting.delete(response.id);
 	}
 
-	private async request(command: SinkRequest['command']): Promise<SinkResponse> {
+	private async request(command: SinkRequest['command'], port?: number): Promise<SinkResponse> {
 		const id = this.nextId++;
 		const response = await new Promise<SinkResponse>((resolve, reject) => {
 			const timer = setTimeout(() => reject(new Error(`the SMTP sink did not answer "${command}" within 60 s`)), 60_000);
@@ -48,17 +53,18 @@ abstract class SinkClient implements Sink {
 				clearTimeout(timer);
 				resolve(answer);
 			});
-			this.post({ id, command });
+			this.post({ id, command, port });
 		});
 		if (response.error) throw new Error(`SMTP sink: ${response.error}`);
 		return response;
 	}
 
-	/** Starts a fresh server with zeroed counters; returns its port on 127.0.0.1. */
-	async open(): Promise<number> {
-		const { port } = await this.request('open');
-		if (port === undefined) throw new Error('the SMTP sink gave no port');
-		return port;
+	/** Starts a fresh server with zeroed counters, on `port` if given; returns its port. */
+	async open(port?: number): Promise<number> {
+		const answer = await this.request('open', port);
+		const opened = answer.port;
+		if (opened === undefined) throw new Error('the SMTP sink gave no port');
+		return opened;
 	}
 
 	/** Stops the server (after its clients have hung up, 2 s at most) and says what it saw. */
@@ -76,12 +82,19 @@ export class SmtpSink extends SinkClient {
 		child.on('message', (response: SinkResponse) => this.answer(response));
 	}
 
-	/** `greetingDelay: false` takes out smtp-server's 100 ms wait before it greets a new connection. */
-	static async start(options: { greetingDelay?: boolean } = {}): Promise<SmtpSink> {
-		const child = fork(join(__dirname, 'smtpSinkProcess.ts'), options.greetingDelay === false ? ['--no-greeting-delay'] : [], {
-			execArgv: ['-r', 'ts-node/register/transpile-only'],
-			stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-		});
+	/**
+	 * `greetingDelay: false` takes out smtp-server's 100 ms wait before it greets a new connection;
+	 * `provider` asks for STARTTLS and a login; `namespace` runs the sink in that network namespace,
+	 * listening on `host` there; `delayMs` puts a relay in front that delays every chunk each way.
+	 */
+	static async start(options: { greetingDelay?: boolean; provider?: boolean; namespace?: string; host?: string; delayMs?: number } = {}): Promise<SmtpSink> {
+		const sinkArgs = [join(__dirname, 'smtpSinkProcess.ts'), ...(options.greetingDelay === false ? ['--no-greeting-delay'] : [])];
+		if (options.provider) sinkArgs.push('--provider');
+		if (options.host) sinkArgs.push('--host', options.host);
+		if (options.delayMs) sinkArgs.push('--delay-ms', String(options.delayMs));
+		const node = [process.execPath, '-r', 'ts-node/register/transpile-only', ...sinkArgs];
+		const [command, ...commandArgs] = options.namespace ? ['ip', 'netns', 'exec', options.namespace, ...node] : node;
+		const child = spawn(command, commandArgs, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 		await new Promise<void>((resolve, reject) => {
 			const timer = setTimeout(() => reject(new Error('the SMTP sink did not start within 60 s')), 60_000);
 			child.once('error', reject);

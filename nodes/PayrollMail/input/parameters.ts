@@ -108,3 +108,14 @@ export function isExpression(parameters: INodeParameters, path: string): boolean
 	}
 	return typeof value === 'string' && value.startsWith('=');
 }
+
+/**
+ * Whether the parameter at `path` may differ from item to item: it or a collection holding it is
+ * an expression, or anything inside it is (a custom header's value, say).
+ */
+export function mayDifferPerItem(parameters: INodeParameters, path: string): boolean {
+	if (isExpression(parameters, path)) return true;
+	const holdsExpression = (value: unknown): boolean =>
+		typeof value === 'string' ? value.startsWith('=') : typeof value === 'object' && value !== null && Object.values(value).some(holdsExpression);
+	return holdsExpression(path.split('.').reduce<unknown>((value, key) => (value as INodeParameters | undefined)?.[key], parameters));
+}

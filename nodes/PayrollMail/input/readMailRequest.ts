@@ -4,13 +4,23 @@ import { AddressError, parseMailboxes, parseSingleMailbox, withoutRepeats } from
 import { checkCustomHeaders, type CustomHeader } from '../compose/customHeaders';
 import { composeContent, type MailBody, type TextFormat } from '../compose/mailContent';
 import type { MailRequest, RecipientMode } from '../compose/mailRequest';
-import { defaultOf, type PerItemParameter } from './parameters';
+import { defaultOf, isExpression, mayDifferPerItem, type PerItemParameter } from './parameters';
 import type { SendMode } from './runSettings';
 import { parsePropertyList } from './propertyList';
 
-/** Reads the node's per-item parameters as evaluated for one item; throws what a clerk must correct. */
-export function readMailRequest(context: IExecuteFunctions, itemIndex: number, sendMode: SendMode): MailRequest {
-	const value = (path: PerItemParameter) => context.getNodeParameter(path, itemIndex, defaultOf(path)) as unknown;
+/**
+ * Reads the node's per-item parameters as evaluated for one item; throws what a clerk must correct.
+ * A parameter without an expression is the same for every item: with `constants` (one per run),
+ * it is read from n8n once and kept there, instead of once per item.
+ */
+export function readMailRequest(context: IExecuteFunctions, itemIndex: number, sendMode: SendMode, constants?: Map<string, unknown>): MailRequest {
+	const { parameters } = context.getNode();
+	const read = (path: PerItemParameter) => context.getNodeParameter(path, itemIndex, defaultOf(path)) as unknown;
+	const value = (path: PerItemParameter) => {
+		if (!constants || mayDifferPerItem(parameters, path)) return read(path);
+		if (!constants.has(path)) constants.set(path, read(path));
+		return constants.get(path);
+	};
 	const text = (path: PerItemParameter) => String(value(path) ?? '');
 	const trimmed = (path: PerItemParameter) => text(path).trim();
 
@@ -61,6 +71,26 @@ export function readMailRequest(context: IExecuteFunctions, itemIndex: number, s
 		idempotencyKey: trimmed('options.idempotencyKey') || undefined,
 		resendUnconfirmed: value('options.resendUnconfirmed') === true,
 	};
+}
+
+/**
+ * Throws PropertyListError for the first item whose attachment or inline-image list is not a list
+ * of property names: a configuration error, to be reported before anything is sent, while the rest
+ * of each item is read only as its mail's turn comes. A list written without an expression is the
+ * same for every item and is read once.
+ */
+export function checkPropertyLists(context: IExecuteFunctions, itemCount: number): void {
+	const { parameters } = context.getNode();
+	const lists: Array<[PerItemParameter, string | undefined]> = [
+		['attachments', undefined],
+		['options.inlineImages', 'Inline Images'],
+	];
+	for (const [path, field] of lists) {
+		const items = isExpression(parameters, path) ? itemCount : Math.min(1, itemCount);
+		for (let itemIndex = 0; itemIndex < items; itemIndex++) {
+			parsePropertyList(String(context.getNodeParameter(path, itemIndex, defaultOf(path)) ?? '').trim(), field);
+		}
+	}
 }
 
 function headerPairs(headers: unknown): CustomHeader[] {

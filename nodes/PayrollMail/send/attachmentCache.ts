@@ -1,9 +1,10 @@
 import type { Attachment } from '../compose/attachments';
 import type { MailRequest, OutgoingMessage } from '../compose/mailRequest';
+import type { MessageSource } from './messageSource';
 
 /**
  * Each item's attachments, read once however many messages the item makes, and let go of once its
- * last message is done: a run never holds more than the items being sent and the next one.
+ * last message is done: a run holds no more than the items being sent and the few read ahead.
  */
 export class AttachmentCache {
 	private readonly loading = new Map<number, Promise<Attachment[]>>();
@@ -11,13 +12,9 @@ export class AttachmentCache {
 	private readonly messagesLeft = new Map<number, number>();
 
 	constructor(
-		messages: OutgoingMessage[],
+		private readonly messages: MessageSource,
 		private readonly load: (request: MailRequest) => Promise<Attachment[]>,
-	) {
-		for (const { request } of messages) {
-			this.messagesLeft.set(request.itemIndex, (this.messagesLeft.get(request.itemIndex) ?? 0) + 1);
-		}
-	}
+	) {}
 
 	of(request: MailRequest): Promise<Attachment[]> {
 		let loading = this.loading.get(request.itemIndex);
@@ -29,7 +26,7 @@ export class AttachmentCache {
 	}
 
 	/**
-	 * Starts reading a message's attachments ahead of its turn, while the one before it is on the
+	 * Starts reading a message's attachments ahead of its turn, while the ones before it are on the
 	 * wire: the server's replies leave the client idle, and reading a PDF then costs no sending time.
 	 */
 	prefetch(message: OutgoingMessage): void {
@@ -40,8 +37,10 @@ export class AttachmentCache {
 	/** Lets go of an item's attachments once its last message is done. */
 	finishedWith(message: OutgoingMessage): void {
 		const { itemIndex } = message.request;
-		const left = (this.messagesLeft.get(itemIndex) ?? 1) - 1;
+		const left = (this.messagesLeft.get(itemIndex) ?? this.messages.messagesOfItem(itemIndex)) - 1;
 		this.messagesLeft.set(itemIndex, left);
-		if (left === 0) this.loading.delete(itemIndex);
+		if (left > 0) return;
+		this.loading.delete(itemIndex);
+		this.messagesLeft.delete(itemIndex);
 	}
 }

@@ -1,8 +1,8 @@
 import type { Attachment } from '../compose/attachments';
 import type { MailRequest, OutgoingMessage } from '../compose/mailRequest';
 import { composeRaw, toNodemailerMessage } from '../compose/mimeComposer';
-import { CANCELLED_BEFORE_SENDING, outcomeUnknown } from '../core/clerkMessages';
-import { mailError, refusalBeforeSending, type MailError } from '../core/mailError';
+import { CANCELLED_BEFORE_SENDING } from '../core/clerkMessages';
+import { refusalBeforeSending, type MailError } from '../core/mailError';
 import type { Clock } from '../plan/clock';
 import type { Pacer, SendSlot } from '../plan/pacer';
 import { DeliveryFailure, type MailCarrier, type WireMail } from '../transport/mailCarrier';
@@ -12,8 +12,9 @@ import { afterGrace, CANCEL_GRACE_MS, type GraceSignal } from './cancelGrace';
 import { Delivery, type MessageOutcome } from './delivery';
 import type { MailLedger } from './ledger/mailLedger';
 import { mailIdentity, type MailIdentity } from './ledger/mailIdentity';
-import { ledgerFailure, settleClaim } from './ledger/settleClaim';
 import { duplicateOf, refusalFor } from './ledger/verdicts';
+import { messageList, type MessageSource } from './messageSource';
+import { cancelledOnTheWire, ledgerFailure, notTriedAfter, settleClaim, unexpected } from './settling';
 
 export interface DispatchDependencies {
 	carrier: MailCarrier;
@@ -42,8 +43,8 @@ export interface DispatchDependencies {
  * Sends the messages in input order within the pacer's limits and says what became of each.
  * Never throws for a message: every failure is reported on its outcome.
  */
-export async function dispatch(messages: OutgoingMessage[], deps: DispatchDependencies): Promise<MessageOutcome[]> {
-	return new DispatchRun(messages, deps).start();
+export async function dispatch(messages: OutgoingMessage[] | MessageSource, deps: DispatchDependencies): Promise<MessageOutcome[]> {
+	return new DispatchRun(Array.isArray(messages) ? messageList(messages) : messages, deps).start();
 }
 
 /** A message's first turn: a slot to send in, or the item of this run that sends the same mail. */
@@ -74,28 +75,38 @@ class DispatchRun {
 
 	private readonly graceMs: number;
 
+	/** Resolves once the run's first message has its outcome. */
+	private readonly firstSettled: Promise<void>;
+
+	private settleFirst!: () => void;
+
 	constructor(
-		private readonly messages: OutgoingMessage[],
+		private readonly messages: MessageSource,
 		private readonly deps: DispatchDependencies,
 	) {
 		this.graceMs = deps.cancelGraceMs ?? CANCEL_GRACE_MS;
 		this.sendCancel = afterGrace(deps.signal, this.graceMs, deps.clock);
 		this.attachments = new AttachmentCache(messages, deps.loadAttachments);
 		this.allowedConnections = deps.parallelConnections;
+		this.firstSettled = new Promise<void>((resolve) => (this.settleFirst = resolve));
 	}
 
 	async start(): Promise<MessageOutcome[]> {
 		const { account, pacer, signal } = this.deps;
-		const turn = account && this.messages.length ? await takeAccount(account, this.deps.execution ?? '', signal) : undefined;
+		const anything = this.messages.at(0) !== undefined;
+		const turn = account && anything ? await takeAccount(account, this.deps.execution ?? '', signal) : undefined;
 		try {
-			if (turn && 'refused' in turn) return this.messages.map((message) => new Delivery(message, this.deps.execution).close(turn.refused));
+			if (turn && 'refused' in turn) return this.closeAll(turn.refused);
 			pacer.continueAfter(turn?.previousEnd);
-			if (this.messages.length === 0) return this.outcomes;
-			// The first message goes alone: if the login is refused, it is refused once, not once per
-			// connection. Only then do the other connections open.
-			await this.work(1);
-			const workers = Math.min(this.deps.parallelConnections, this.messages.length - this.next);
-			await Promise.all(Array.from({ length: Math.max(1, workers) }, async () => this.work()));
+			if (!anything) return this.outcomes;
+			// The first message goes alone until its connection is past the login (or it is settled):
+			// if the login is refused, it is refused once, not once per connection. Only then do the
+			// other connections open, while the first mail is still on the wire.
+			const first = this.work();
+			await Promise.race([this.firstSettled, this.deps.carrier.sessionOpened ?? this.firstSettled]);
+			let others = 0;
+			while (others < this.deps.parallelConnections - 1 && this.messages.at(this.next + others)) others++;
+			await Promise.all([first, ...Array.from({ length: others }, async () => this.work())]);
 			return this.outcomes;
 		} finally {
 			if (turn && 'release' in turn) await turn.release(pacer.lastSendEnd);
@@ -103,35 +114,54 @@ class DispatchRun {
 		}
 	}
 
-	private async work(limit = Number.POSITIVE_INFINITY): Promise<void> {
+	/** Every message closed unsent, for a reason that holds for all of them. */
+	private closeAll(reason: MailError): MessageOutcome[] {
+		for (let index = 0, message = this.messages.at(0); message; message = this.messages.at(++index)) {
+			this.outcomes[index] = new Delivery(message, this.deps.execution).close(reason);
+		}
+		return this.outcomes;
+	}
+
+	private async work(): Promise<void> {
 		this.liveWorkers += 1;
 		try {
-			await this.workOn(limit);
+			await this.workOn();
 		} finally {
 			this.liveWorkers -= 1;
 		}
 	}
 
-	private async workOn(limit: number): Promise<void> {
-		for (let done = 0; done < limit && this.next < this.messages.length; done++) {
+	private async workOn(): Promise<void> {
+		for (let message = this.messages.at(this.next); message; message = this.messages.at(this.next)) {
 			// A provider asked for fewer connections at once: this one stops taking mails.
 			if (this.liveWorkers > this.allowedConnections) return;
 			const index = this.next++;
-			const message = this.messages[index];
 			const delivery = new Delivery(message, this.deps.execution);
 			const turn = this.takeTurn(message);
 			const delivering = this.deliver(delivery, turn.first);
-			const following = this.messages[this.next];
-			if (following && !this.runFailure && !this.deps.signal.aborted) this.attachments.prefetch(following);
 			try {
 				this.outcomes[index] = await delivering;
 			} catch (error) {
 				// A fault of this node's own must not cost the other items their report.
 				this.outcomes[index] = delivery.close(unexpected(error).detail);
 			} finally {
+				if (index === 0) this.settleFirst();
 				turn.pass();
 				this.attachments.finishedWith(message);
 			}
+		}
+	}
+
+	/**
+	 * Makes the next messages ready (their items read, their attachments loading), one for each
+	 * connection, so that none waits for its next mail when it has sent one.
+	 */
+	private readAhead(): void {
+		if (this.runFailure || this.deps.signal.aborted) return;
+		for (let ahead = 0; ahead < this.allowedConnections; ahead++) {
+			const following = this.messages.at(this.next + ahead);
+			if (!following) return;
+			this.attachments.prefetch(following);
 		}
 	}
 
@@ -217,7 +247,10 @@ class DispatchRun {
 			try {
 				delivery.startAttempt(slot.batch, slot.startedAt);
 				const envelope = { ...mail.envelope, to: delivery.pending };
-				delivery.accepted(await this.deps.carrier.send({ ...mail, envelope }, this.sendCancel.signal));
+				const sending = this.deps.carrier.send({ ...mail, envelope }, this.sendCancel.signal);
+				// While the server reads this mail, the next ones are made ready.
+				this.readAhead();
+				delivery.accepted(await sending);
 			} catch (error) {
 				if (this.sendCancel.signal.aborted) return delivery.close(cancelledOnTheWire(this.graceMs));
 				failure = error instanceof DeliveryFailure ? error : unexpected(error);
@@ -255,34 +288,11 @@ class DispatchRun {
 	private async wireMail(delivery: Delivery, attachments: Attachment[]): Promise<WireMail> {
 		const { message, messageId, mailId } = delivery;
 		const { request } = message;
-		const envelope = {
-			from: request.from.address,
-			to: message.envelopeTo,
-			use8BitMime: request.content.needs8BitMime || undefined,
-			deliveryReports: mailId ? { envelopeId: mailId, quietRecipients: message.archiveTo } : undefined,
-		};
+		const deliveryReports = mailId ? { envelopeId: mailId, quietRecipients: message.archiveTo } : undefined;
+		const envelope = { from: request.from.address, to: message.envelopeTo, use8BitMime: request.content.needs8BitMime || undefined, deliveryReports };
 		const content = toNodemailerMessage(message, { messageId, mailId }, attachments);
 		if (!this.deps.includeEml) return { ...content, envelope, messageId };
 		delivery.eml = await composeRaw(content);
 		return { raw: delivery.eml, envelope, messageId };
 	}
-}
-
-/** The mails after a provider's quota refusal: not tried, so that the account is not refused once per employee. */
-function notTriedAfter(quota: MailError): MailError {
-	return mailError(
-		quota.stage,
-		'EQUOTA',
-		`Not sent: ${quota.message}. Nothing more was tried; run the workflow again once the quota is back, ` +
-			'with Skip Already Sent on, and what was sent is skipped',
-		{ permanent: false },
-	);
-}
-
-function cancelledOnTheWire(graceMs: number): MailError {
-	return outcomeUnknown(`The execution was cancelled while this mail was being sent, and the server had not confirmed it ${graceMs / 1000} s later`);
-}
-
-function unexpected(error: unknown): DeliveryFailure {
-	return new DeliveryFailure(mailError('data', 'EUNKNOWN', `Sending failed: ${(error as Error)?.message ?? String(error)}`), false);
 }

@@ -64,6 +64,11 @@ export class DeliveryFailure extends Error {
  */
 export interface MailCarrier {
 	send(mail: WireMail, signal?: AbortSignal): Promise<SentInfo>;
+	/**
+	 * Resolves once a connection has got past the server's greeting, TLS and login and offers a
+	 * mail; absent where there is nothing to get past.
+	 */
+	readonly sessionOpened?: Promise<void>;
 	/** Lets go of what stays open between two messages (connections). */
 	close(): void;
 }

@@ -29,7 +29,14 @@ export class ServerDialogue {
 
 	private startTlsUpgrades = 0;
 
-	constructor(private readonly transcript?: TranscriptSink) {}
+	/** Resolves when a connection first says MAIL FROM: greeting, TLS and login are behind it. */
+	readonly sessionOpened: Promise<void>;
+
+	private openSession!: () => void;
+
+	constructor(private readonly transcript?: TranscriptSink) {
+		this.sessionOpened = new Promise<void>((resolve) => (this.openSession = resolve));
+	}
 
 	/** SASL mechanisms of the latest EHLO reply, undefined until one arrived. */
 	offeredAuthMethods(): string[] | undefined {
@@ -75,6 +82,7 @@ export class ServerDialogue {
 		if (tnx === 'client') {
 			if (/^EHLO\b/i.test(message)) this.awaitingEhloReply.add(sid);
 			if (/^STARTTLS$/i.test(message.trim())) this.awaitingStartTls.add(sid);
+			if (/^MAIL FROM:/i.test(message)) this.openSession();
 			this.write(`C: ${message}`);
 		} else if (tnx === 'server') {
 			this.awaitingVerdict.delete(sid);

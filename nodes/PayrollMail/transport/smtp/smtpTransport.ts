@@ -165,6 +165,7 @@ export function openSmtpTransport(settings: SmtpSettings, tuning: TransportTunin
 				throw classify(error);
 			}
 		},
+		sessionOpened: dialogue.sessionOpened,
 		async verify() {
 			try {
 				await withTokenRenewal(async () => transporter.verify());

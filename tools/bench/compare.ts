@@ -1,0 +1,202 @@
+/**
+ * `npm run bench`: Payroll Mail next to bare nodemailer at the same number of connections and next
+ * to n8n's Send Email, in both profiles (LAN relay, Internet provider), all in the same run: in
+ * n8n's engine in this process (each measurement in a fresh process), and inside a real n8n.
+ */
+import { spread, type Spread } from './measure';
+import { profiles, ProfileUnavailable, startProfileServer, type Profile, type ProfileId } from './profiles';
+import type { RealN8n, RealSender } from './realN8n';
+import type { Measurement, Scenario, SinkAddress } from './scenarios';
+import type { SmtpSink } from './smtpSink';
+
+export const CONNECTIONS = [1, 3, 5, 10];
+
+export const SCENARIOS: Scenario[] = [
+	...CONNECTIONS.flatMap((connections): Scenario[] => [
+		{ id: `payrollMail-${connections}`, kind: 'payrollMail', label: `Payroll Mail, ${connections} connection(s)`, connections },
+		{ id: `nodemailer-${connections}`, kind: 'nodemailer', label: `bare nodemailer pool, ${connections} connection(s)`, connections },
+	]),
+	{ id: 'emailSend', kind: 'emailSend', label: 'n8n Send Email v2.1 (one connection per mail)', connections: 1 },
+];
+
+export interface CompareOptions {
+	runs: number;
+	quick: boolean;
+	pdfBytes: number;
+	/** Skips the real n8n (--no-real-n8n). */
+	realN8n: boolean;
+	/** The profiles to measure (--profiles), all by default. */
+	profiles?: ProfileId[];
+	log(line?: string): void;
+	measure(scenario: Scenario, sink: SmtpSink, server: SinkAddress, employees: number): Promise<Measurement>;
+	prepareRealN8n(): Promise<RealN8n>;
+}
+
+type Row = Measurement & { run: number; profile: ProfileId; place: 'engine' | 'realN8n'; logins: number };
+
+export interface ProfileSummary {
+	profile: ProfileId;
+	label: string;
+	employees: number;
+	skipped?: string;
+	/** How the Internet provider's round trip was made. */
+	delay?: string;
+	senders: Array<{
+		scenario: string;
+		place: 'engine' | 'realN8n';
+		connections: number;
+		mailsPerSecond: Spread;
+		connectionsOpened: Spread;
+		logins: Spread;
+		/** CPU of the sending process per mail (engine only: n8n's own process is not measured from here). */
+		cpuMsPerMail: Spread;
+	}>;
+	/** Payroll Mail / bare nodemailer at equal connections, and / Send Email; engine and real n8n. */
+	ratios: Array<{ connections: number; place: 'engine' | 'realN8n'; overNodemailer: number; overEmailSend: number }>;
+}
+
+/**
+ * The order of a run: each Payroll Mail way right next to the nodemailer way it is compared with,
+ * pairs rotated from run to run and each pair's order swapped every other run.
+ */
+function runOrder(run: number): Scenario[] {
+	const groups = [...CONNECTIONS.map((connections) => [`payrollMail-${connections}`, `nodemailer-${connections}`]), ['emailSend']].map((ids) =>
+		SCENARIOS.filter((scenario) => ids.includes(scenario.id)),
+	);
+	const rotated = groups.map((_, index) => groups[(index + run - 1) % groups.length]);
+	return rotated.flatMap((group) => (run % 2 === 0 ? [...group].reverse() : group));
+}
+
+const REAL_SENDERS: RealSender[] = [...CONNECTIONS.map((connections): RealSender => ({ kind: 'payrollMail', connections })), { kind: 'emailSend', connections: 0 }];
+
+const realId = (sender: RealSender) => (sender.kind === 'emailSend' ? 'emailSend' : `payrollMail-${sender.connections}`);
+
+/** A port for the real n8n's sink: the workflows are saved once per profile with it. */
+const realSinkPort = () => 20_000 + Math.floor(Math.random() * 20_000);
+
+/** Measures every sender in the profile; says how its round trip was made. */
+async function measureProfile(profile: Profile, options: CompareOptions, real: RealN8n | undefined, rows: Row[]): Promise<string | undefined> {
+	const { log } = options;
+	const server = await startProfileServer(profile);
+	if (server.delay) log(`  round trip: ${server.delay}`);
+	const port = realSinkPort();
+	try {
+		for (let run = 1; run <= options.runs; run++) {
+			for (const scenario of runOrder(run)) {
+				const measurement = await options.measure(scenario, server.sink, server.address, profile.employees);
+				rows.push({ ...measurement, run, profile: profile.id, place: 'engine', logins: measurement.sink.logins });
+				log(
+					`  ${profile.id} run ${run} engine    ${scenario.label.padEnd(46)} ${measurement.mailsPerSecond.toFixed(1).padStart(7)} mails/s  ` +
+						`${String(measurement.sink.connections).padStart(3)} conn  ${String(measurement.sink.logins).padStart(3)} logins  ` +
+						`${((1000 * (measurement.clientCpuSeconds ?? Number.NaN)) / measurement.mails).toFixed(2)} CPU ms/mail  machine ${measurement.machineBusyPercent ?? '?'}% busy`,
+				);
+			}
+			if (!real) continue;
+			if (run === 1) await real.save(REAL_SENDERS, server.address, port, profile.employees, options.pdfBytes);
+			for (const sender of run % 2 ? REAL_SENDERS : [...REAL_SENDERS].reverse()) {
+				await server.sink.open(port);
+				const result = await real.run(sender);
+				const sink = await server.sink.close();
+				const { arrivals, ...sinkReport } = sink;
+				if (result.sent !== profile.employees || sink.messages !== profile.employees) {
+					throw new Error(`real n8n, ${realId(sender)}: ${result.sent} sent, ${result.failed} failed, ${sink.messages} at the sink of ${profile.employees}`);
+				}
+				const mails = profile.employees;
+				rows.push({
+					scenario: realId(sender),
+					mails,
+					seconds: result.nodeSeconds,
+					mailsPerSecond: mails / result.nodeSeconds,
+					arrivalSpanSeconds: arrivals.length > 1 ? (arrivals[arrivals.length - 1] - arrivals[0]) / 1000 : 0,
+					sink: sinkReport,
+					run,
+					profile: profile.id,
+					place: 'realN8n',
+					logins: sink.logins,
+				});
+				log(
+					`  ${profile.id} run ${run} real n8n  ${realId(sender).padEnd(46)} ${(mails / result.nodeSeconds).toFixed(1).padStart(7)} mails/s  ` +
+						`${String(sink.connections).padStart(3)} conn  ${String(sink.logins).padStart(3)} logins`,
+				);
+			}
+		}
+	} finally {
+		server.stop();
+	}
+	return server.delay;
+}
+
+function summarizeProfile(profile: Profile, rows: Row[]): ProfileSummary {
+	const of = (place: Row['place'], scenario: string) => rows.filter((row) => row.profile === profile.id && row.place === place && row.scenario === scenario);
+	const senders = (['engine', 'realN8n'] as const).flatMap((place) =>
+		SCENARIOS.map((scenario) => ({ scenario, place, measured: of(place, scenario.id) }))
+			.filter(({ measured }) => measured.length > 0)
+			.map(({ scenario, place: where, measured }) => ({
+				scenario: scenario.id,
+				place: where,
+				connections: scenario.kind === 'emailSend' ? Number.NaN : scenario.connections,
+				mailsPerSecond: spread(measured.map((row) => row.mailsPerSecond)),
+				connectionsOpened: spread(measured.map((row) => row.sink.connections)),
+				logins: spread(measured.map((row) => row.logins)),
+				cpuMsPerMail: spread(measured.map((row) => (1000 * (row.clientCpuSeconds ?? Number.NaN)) / row.mails)),
+			})),
+	);
+	const median = (place: Row['place'], scenario: string) => senders.find((sender) => sender.place === place && sender.scenario === scenario)?.mailsPerSecond.median ?? Number.NaN;
+	const ratios = (['engine', 'realN8n'] as const).flatMap((place) =>
+		CONNECTIONS.map((connections) => ({
+			connections,
+			place,
+			// nodemailer alone runs in no n8n: the real n8n's Payroll Mail is set against the same run's bare pool.
+			overNodemailer: median(place, `payrollMail-${connections}`) / median('engine', `nodemailer-${connections}`),
+			overEmailSend: median(place, `payrollMail-${connections}`) / median(place, 'emailSend'),
+		})).filter((ratio) => Number.isFinite(ratio.overNodemailer)),
+	);
+	return { profile: profile.id, label: profile.label, employees: profile.employees, senders, ratios };
+}
+
+export async function compareSenders(options: CompareOptions): Promise<{ summaries: ProfileSummary[]; rows: Row[]; realN8n?: string }> {
+	const { log } = options;
+	const real = options.realN8n ? await options.prepareRealN8n() : undefined;
+	const rows: Row[] = [];
+	const summaries: ProfileSummary[] = [];
+	try {
+		for (const profile of profiles(options.quick).filter(({ id }) => !options.profiles || options.profiles.includes(id))) {
+			log();
+			log(`${profile.label}: ${profile.employees} employees × ${options.pdfBytes / 1024} KB PDF, ${options.runs} run(s)`);
+			try {
+				const delay = await measureProfile(profile, options, real, rows);
+				summaries.push({ ...summarizeProfile(profile, rows), delay });
+			} catch (error) {
+				if (!(error instanceof ProfileUnavailable)) throw error;
+				log(`  SKIPPED: ${error.message}`);
+				summaries.push({ profile: profile.id, label: profile.label, employees: profile.employees, skipped: error.message, senders: [], ratios: [] });
+			}
+		}
+	} finally {
+		real?.remove();
+	}
+	return { summaries, rows, realN8n: real?.description };
+}
+
+/** The table the bench prints, and the README shows. */
+export function summaryTable(summaries: ProfileSummary[]): string[] {
+	const lines: string[] = [];
+	const text = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
+	for (const summary of summaries) {
+		lines.push('', `${summary.label}, ${summary.employees} employees${summary.skipped ? `: SKIPPED (${summary.skipped})` : ''}`);
+		if (summary.skipped) continue;
+		lines.push('  sender                         where      mails/s (min–max)      connections  logins  CPU ms/mail');
+		for (const sender of summary.senders) {
+			const { median, min, max } = sender.mailsPerSecond;
+			lines.push(
+				`  ${sender.scenario.padEnd(30)} ${sender.place.padEnd(9)}  ${`${text(median)} (${text(min)}–${text(max)})`.padEnd(22)} ${text(sender.connectionsOpened.median, 0).padStart(11)}  ` +
+					`${text(sender.logins.median, 0).padStart(6)}  ${text(sender.cpuMsPerMail.median, 2).padStart(11)}`,
+			);
+		}
+		lines.push('  connections  where      Payroll Mail / nodemailer   Payroll Mail / Send Email');
+		for (const ratio of summary.ratios) {
+			lines.push(`  ${String(ratio.connections).padStart(11)}  ${ratio.place.padEnd(9)}  ${text(ratio.overNodemailer, 2).padStart(25)}   ${text(ratio.overEmailSend, 2).padStart(25)}`);
+		}
+	}
+	return lines;
+}
