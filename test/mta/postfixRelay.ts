@@ -1,10 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { KeyPair } from '../support/certificates';
+import { freePort, sleep } from '../support/loopback';
 
 /**
  * A real Postfix on 127.0.0.1, configured as a company relay: STARTTLS with a certificate from
@@ -109,19 +110,6 @@ export interface PostfixRelayOptions {
 	 */
 	deferred?: string[];
 }
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address() as AddressInfo;
-			server.close(() => resolve(port));
-		});
-	});
-}
-
-const sleep = async (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Resolves with the greeting once something on the port says 220, or undefined. */
 function greeting(port: number): Promise<string | undefined> {

@@ -1,10 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { Pool } from 'pg';
+
+import { freePort, sleep } from './loopback';
 
 /**
  * A real PostgreSQL server on 127.0.0.1, from Debian's server binaries (the `postgresql` package,
@@ -41,19 +42,6 @@ export function postgresBinaries(): string {
 function idOf(kind: '-u' | '-g', user: string): number {
 	return Number(execFileSync('id', [kind, user], { encoding: 'utf8' }).trim());
 }
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address() as AddressInfo;
-			server.close(() => resolve(port));
-		});
-	});
-}
-
-const sleep = async (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class TestPostgres {
 	private postmaster?: ChildProcess;

@@ -6,8 +6,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createWriteStream, existsSync, readFileSync, realpathSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
+
+import { freePort, sleep } from '../../test/support/loopback';
+
+export { freePort, sleep };
 
 const running = new Set<ChildProcess>();
 
@@ -222,21 +225,6 @@ export class Background {
 	}
 }
 
-export async function freePort(): Promise<number> {
-	return await new Promise((resolve, reject) => {
-		const server = createServer();
-		server.on('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			const port = typeof address === 'object' && address ? address.port : 0;
-			server.close(() => resolve(port));
-		});
-	});
-}
-
-export async function sleep(ms: number): Promise<void> {
-	await new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 export function tail(text: string, lines: number): string {
 	return text.trimEnd().split('\n').slice(-lines).join('\n');
