@@ -6,7 +6,11 @@
  *                                     1, 3, 5 and 10 connections and n8n's Send Email, in n8n's
  *                                     engine here, then Payroll Mail and Send Email in a real n8n
  *                                     (n8n execute); JSON in bench/results/, the chart in
- *                                     bench/speed.svg. About 15 minutes on 2 cores.
+ *                                     bench/speed.svg. Payroll Mail and nodemailer at 1 and 3
+ *                                     connections run once more under V8's profiler: the
+ *                                     main-thread CPU per mail split into the node's code,
+ *                                     nodemailer, n8n's expressions and n8n's binary reads.
+ *                                     About 16 minutes on 2 cores.
  *   npm run bench -- --quick          1 run, 100 and 30 employees: about 4 minutes
  *   npm run bench -- --scale          Payroll Mail with 100, 1,000, 10,000 employees × 200 KB PDF,
  *                                     3 runs each: time per mail and the node's own peak memory
@@ -25,14 +29,14 @@
 import { removeUserFolder } from './benchEnv';
 
 import { execFileSync, fork } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import type { BinaryMode } from '../../test/harness/engine';
 import { PACKAGE_DIR } from '../../test/node/payrollRun';
-import { summarizeCpuProfile } from './cpuProfileSummary';
+import { cpuSplitPerMail, summarizeCpuProfile, type CpuSplit } from './cpuProfileSummary';
 import { emailSendPackage, N8N_NODES_BASE_VERSION } from './emailSendPackage';
 import {
 	MachineLoad,
@@ -198,6 +202,7 @@ async function compare(): Promise<void> {
 		profiles: args.profiles.split(',').map((id) => id.trim() as ProfileId),
 		log,
 		measure: async (scenario, sink, server, count) => (await measureInChild(scenario, sink, { count, pdfBytes, server, emailSendPackageDir }))[0],
+		cpuSplit: async (scenario, sink, server, count) => profiledSplit(scenario, sink, { count, pdfBytes, server }),
 		prepareRealN8n: async () => RealN8n.prepare(log),
 	});
 	const table = summaryTable(summaries);
@@ -271,6 +276,21 @@ async function measureInChild(scenario: Scenario, sink: SmtpSink, options: Measu
 	const code = await brokerSink(child, sink, (message) => results.push(message as Measurement));
 	if (code !== 0 || results.length === 0) throw new Error(`measuring ${scenario.label} failed (exit code ${code})`);
 	return results;
+}
+
+/** One measurement under `node --cpu-prof`: its measured stretch's main-thread CPU per mail, by owner. */
+async function profiledSplit(scenario: Scenario, sink: SmtpSink, options: MeasureOptions): Promise<CpuSplit> {
+	const profileDir = mkdtempSync(join(tmpdir(), 'payroll-mail-split-'));
+	try {
+		const windowsFile = join(profileDir, 'measured-windows.json');
+		const env = { ...process.env, [WINDOWS_FILE_VARIABLE]: windowsFile };
+		const [measurement] = await measureInChild(scenario, sink, { ...options, env, execArgv: ['--cpu-prof', '--cpu-prof-dir', profileDir] });
+		const [name] = readdirSync(profileDir).filter((file) => file.endsWith('.cpuprofile'));
+		const windows = JSON.parse(readFileSync(windowsFile, 'utf8')) as TimeWindow[];
+		return cpuSplitPerMail(join(profileDir, name), PACKAGE_DIR, windows, measurement.mails);
+	} finally {
+		rmSync(profileDir, { recursive: true, force: true });
+	}
 }
 
 /**

@@ -3,6 +3,7 @@
  * to n8n's Send Email, in both profiles (LAN relay, Internet provider), all in the same run: in
  * n8n's engine in this process (each measurement in a fresh process), and inside a real n8n.
  */
+import type { CpuSplit } from './cpuProfileSummary';
 import { spread, type Spread } from './measure';
 import { profiles, ProfileUnavailable, startProfileServer, type Profile, type ProfileId } from './profiles';
 import type { RealN8n, RealSender } from './realN8n';
@@ -29,6 +30,8 @@ export interface CompareOptions {
 	profiles?: ProfileId[];
 	log(line?: string): void;
 	measure(scenario: Scenario, sink: SmtpSink, server: SinkAddress, employees: number): Promise<Measurement>;
+	/** One more run of the scenario under V8's profiler: its main-thread CPU per mail, by whose code it is. */
+	cpuSplit(scenario: Scenario, sink: SmtpSink, server: SinkAddress, employees: number): Promise<CpuSplit>;
 	prepareRealN8n(): Promise<RealN8n>;
 }
 
@@ -51,6 +54,11 @@ export interface ProfileSummary {
 		/** CPU of the sending process per mail (engine only: n8n's own process is not measured from here). */
 		cpuMsPerMail: Spread;
 	}>;
+	/**
+	 * Main-thread CPU per mail by whose code it is, from a profiled extra run in the engine (the
+	 * profiler slows it a little; the shares, not the speed, are what it is for).
+	 */
+	cpuSplits?: Array<{ scenario: string } & CpuSplit>;
 	/** Payroll Mail / bare nodemailer at equal connections, and / Send Email; engine and real n8n. */
 	ratios: Array<{ connections: number; place: 'engine' | 'realN8n'; overNodemailer: number; overEmailSend: number }>;
 }
@@ -67,6 +75,9 @@ function runOrder(run: number): Scenario[] {
 	return rotated.flatMap((group) => (run % 2 === 0 ? [...group].reverse() : group));
 }
 
+/** Profiled for the CPU split: one connection, where the CPU sets the pace, and three. */
+const SPLIT_SCENARIOS = ['payrollMail-1', 'nodemailer-1', 'payrollMail-3', 'nodemailer-3'];
+
 const REAL_SENDERS: RealSender[] = [...CONNECTIONS.map((connections): RealSender => ({ kind: 'payrollMail', connections })), { kind: 'emailSend', connections: 0 }];
 
 const realId = (sender: RealSender) => (sender.kind === 'emailSend' ? 'emailSend' : `payrollMail-${sender.connections}`);
@@ -75,12 +86,23 @@ const realId = (sender: RealSender) => (sender.kind === 'emailSend' ? 'emailSend
 const realSinkPort = () => 20_000 + Math.floor(Math.random() * 20_000);
 
 /** Measures every sender in the profile; says how its round trip was made. */
-async function measureProfile(profile: Profile, options: CompareOptions, real: RealN8n | undefined, rows: Row[]): Promise<string | undefined> {
+async function measureProfile(
+	profile: Profile,
+	options: CompareOptions,
+	real: RealN8n | undefined,
+	rows: Row[],
+): Promise<Pick<ProfileSummary, 'delay' | 'cpuSplits'>> {
 	const { log } = options;
 	const server = await startProfileServer(profile);
 	if (server.delay) log(`  round trip: ${server.delay}`);
 	const port = realSinkPort();
+	const cpuSplits: ProfileSummary['cpuSplits'] = [];
 	try {
+		log(`  CPU split: ${SPLIT_SCENARIOS.join(', ')} once more each, under V8's profiler`);
+		for (const id of SPLIT_SCENARIOS) {
+			const scenario = SCENARIOS.find((candidate) => candidate.id === id)!;
+			cpuSplits.push({ scenario: id, ...(await options.cpuSplit(scenario, server.sink, server.address, profile.employees)) });
+		}
 		for (let run = 1; run <= options.runs; run++) {
 			for (const scenario of runOrder(run)) {
 				const measurement = await options.measure(scenario, server.sink, server.address, profile.employees);
@@ -123,7 +145,7 @@ async function measureProfile(profile: Profile, options: CompareOptions, real: R
 	} finally {
 		server.stop();
 	}
-	return server.delay;
+	return { delay: server.delay, cpuSplits };
 }
 
 function summarizeProfile(profile: Profile, rows: Row[]): ProfileSummary {
@@ -164,8 +186,8 @@ export async function compareSenders(options: CompareOptions): Promise<{ summari
 			log();
 			log(`${profile.label}: ${profile.employees} employees × ${options.pdfBytes / 1024} KB PDF, ${options.runs} run(s)`);
 			try {
-				const delay = await measureProfile(profile, options, real, rows);
-				summaries.push({ ...summarizeProfile(profile, rows), delay });
+				const measured = await measureProfile(profile, options, real, rows);
+				summaries.push({ ...summarizeProfile(profile, rows), ...measured });
 			} catch (error) {
 				if (!(error instanceof ProfileUnavailable)) throw error;
 				log(`  SKIPPED: ${error.message}`);
@@ -196,6 +218,15 @@ export function summaryTable(summaries: ProfileSummary[]): string[] {
 		lines.push('  connections  where      Payroll Mail / nodemailer   Payroll Mail / Send Email');
 		for (const ratio of summary.ratios) {
 			lines.push(`  ${String(ratio.connections).padStart(11)}  ${ratio.place.padEnd(9)}  ${text(ratio.overNodemailer, 2).padStart(25)}   ${text(ratio.overEmailSend, 2).padStart(25)}`);
+		}
+		if (!summary.cpuSplits?.length) continue;
+		lines.push('  main-thread CPU ms/mail (profiled run, engine):');
+		lines.push('  sender             node code  nodemailer  n8n expressions  binary reads     GC  other   total');
+		for (const { scenario, ...split } of summary.cpuSplits) {
+			const total = Object.values(split).reduce((sum, value) => sum + value, 0);
+			const cells = [split.payrollMail, split.nodemailer, split.n8nExpressions, split.binaryReads, split.gc, split.other, total];
+			const widths = [9, 10, 15, 12, 6, 5, 7];
+			lines.push(`  ${scenario.padEnd(17)}  ${cells.map((value, index) => text(value, 2).padStart(widths[index])).join('  ')}`);
 		}
 	}
 	return lines;

@@ -201,3 +201,71 @@ export function summarizeCpuProfile(path: string, packageDir: string, windows?: 
 	];
 	return lines.join('\n');
 }
+
+/** Main-thread CPU per mail of a measured run, split by whose code it is, in ms. */
+export interface CpuSplit {
+	/** Samples under n8n's getNodeParameter: evaluating the node's parameters for an item. */
+	n8nExpressions: number;
+	/** Samples under n8n's binary helpers (getBinaryDataBuffer, …) and its store's file reads. */
+	binaryReads: number;
+	/** Payroll Mail's own code, and Node's built-ins it calls, outside the two above. */
+	payrollMail: number;
+	/** nodemailer, and Node's built-ins it calls: under Payroll Mail as its transport, or alone. */
+	nodemailer: number;
+	/** Garbage collection, whoever allocated. */
+	gc: number;
+	/** n8n's engine around the node, event-loop plumbing and code of no one above. */
+	other: number;
+}
+
+/** V8 names an arrow function after the property it is assigned to, sometimes with its class in front. */
+const N8N_PARAMETERS = /(^|\.)_?getNodeParameter$/;
+const N8N_BINARY_HELPERS = /(^|\.)(getBinaryDataBuffer|getBinaryStream|getBinaryMetadata|assertBinaryData|getBinaryPath)$/;
+
+/**
+ * Where each measured main-thread sample went, by the frames on its stack (not only its own):
+ * a sample under getNodeParameter is n8n's expression evaluation, one under a binary helper is
+ * n8n's binary read, even when the innermost frame is Node's or nodemailer's; the rest belongs to
+ * the code it runs in. Work on other threads (file reads in libuv's pool, GC helpers) is in no
+ * sample: the process's CPU per mail, beside it, includes it.
+ */
+export function cpuSplitPerMail(path: string, packageDir: string, windows: TimeWindow[], mails: number): CpuSplit {
+	const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
+	const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+	const parent = new Map<number, number>();
+	for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+	const categoryOf = new Map<number, keyof CpuSplit | 'idle'>();
+	const categorize = (id: number): keyof CpuSplit | 'idle' => {
+		const leaf = byId.get(id)!.callFrame.functionName;
+		if (leaf === '(idle)') return 'idle';
+		if (leaf === '(garbage collector)') return 'gc';
+		let owner: keyof CpuSplit = 'other';
+		for (let at: number | undefined = id, depth = 0; at !== undefined && depth < 500; at = parent.get(at), depth++) {
+			const frame = byId.get(at)!.callFrame;
+			const module = moduleOf(frame, packageDir);
+			if ((module === 'n8n-core' || module === 'n8n-workflow') && N8N_PARAMETERS.test(frame.functionName)) return 'n8nExpressions';
+			if (module === 'n8n-core' && N8N_BINARY_HELPERS.test(frame.functionName)) return 'binaryReads';
+			// A file read's later steps run from the event loop, without the helper on the stack;
+			// neither the node nor nodemailer reads files here, n8n's binary store does.
+			if (module === '@n8n/blob-storage' || frame.url === 'node:internal/fs/promises') return 'binaryReads';
+			// The innermost of our code and nodemailer decides (nodemailer composing a mail the node
+			// handed it is nodemailer's), unless n8n's helpers are further out; in the bare run the
+			// bench's own calls into nodemailer are nodemailer's too.
+			if (owner !== 'other') continue;
+			if (module === 'Payroll Mail (our code)') owner = 'payrollMail';
+			else if (module === 'nodemailer' || frame.functionName === 'runNodemailerScenario') owner = 'nodemailer';
+		}
+		return owner;
+	};
+	const split: CpuSplit = { n8nExpressions: 0, binaryReads: 0, payrollMail: 0, nodemailer: 0, gc: 0, other: 0 };
+	let timestamp = profile.startTime;
+	profile.samples.forEach((id, index) => {
+		timestamp += profile.timeDeltas[index] ?? 0;
+		if (!windows.some((window) => timestamp >= window.startUs && timestamp <= window.endUs)) return;
+		if (!categoryOf.has(id)) categoryOf.set(id, categorize(id));
+		const category = categoryOf.get(id)!;
+		if (category !== 'idle') split[category] += profile.timeDeltas[index] ?? 0;
+	});
+	for (const key of Object.keys(split) as Array<keyof CpuSplit>) split[key] = split[key] / 1000 / mails;
+	return split;
+}

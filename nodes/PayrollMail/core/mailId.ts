@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 /**
  * The ID every mail carries when delivery reports are on: as the DSN envelope ID (ENVID) and in
@@ -27,7 +27,16 @@ const RUN_LENGTH = 40;
  */
 export function newMailId({ execution, itemIndex, part }: MailOrigin): string {
 	const run = (execution ?? '').replace(/[^A-Za-z0-9_-]/g, '').slice(0, RUN_LENGTH);
-	return `pm.${run}.${itemIndex}.${part}.${randomBytes(6).toString('hex')}`;
+	return `pm.${run}.${itemIndex}.${part}.${randomHex12()}`;
+}
+
+/**
+ * 12 random hex digits: a v4 UUID's first 12 are all random (its version digit comes after).
+ * Node draws UUIDs from entropy it fetches in bulk; randomBytes fetches it on every call.
+ */
+function randomHex12(): string {
+	const uuid = randomUUID();
+	return uuid.slice(0, 8) + uuid.slice(9, 13);
 }
 
 const MAIL_ID = /^pm\.([A-Za-z0-9_-]{0,40})\.(\d{1,9})\.(\d{1,9})\.[0-9a-f]{12}$/;
