@@ -6,7 +6,7 @@
  */
 import type { TestSmtpServer } from '../../test/support/testSmtpServer';
 import type { N8nInstance, RestClient } from './n8nInstance';
-import { ARCHIVE, payslipItems, SENDER, workflowNode } from './payrollWorkflow';
+import { ARCHIVE, payslipRunWorkflow, SENDER } from './payrollWorkflow';
 import { sleep } from './processes';
 import type { TargetReport } from './report';
 import { parseRunOutput, type RunOutput } from './verifyRun';
@@ -38,33 +38,18 @@ export const KILL_POINTS: KillPoint[] = [
 
 /** The crash workflow of one kill point: 30 employees, Skip Already Sent with a key per employee. */
 export function crashWorkflow(point: KillPoint, credential: { id: string; name: string }) {
-	const items = payslipItems(STAFF);
-	const node = (name: string, type: string, typeVersion: number, x: number, parameters: object) => workflowNode(name, type, typeVersion, [x, 0], parameters);
-	return {
-		name: `Payroll Mail crash check: ${point.name}`,
-		active: false,
-		settings: { executionOrder: 'v1' },
-		nodes: [
-			node('Manual Trigger', 'n8n-nodes-base.manualTrigger', 1, 0, {}),
-			node('Payslips', 'n8n-nodes-base.code', 2, 220, { jsCode: `return ${JSON.stringify(items)};` }),
-			{
-				...node('Payroll Mail', 'n8n-nodes-payroll-mail.payrollMail', 1, 440, {
-					fromEmail: SENDER,
-					toEmail: '={{ $json.email }}',
-					subject: '=Your payslip for {{ $json.period }}',
-					text: '=Hello {{ $json.name }}',
-					bccEmail: ARCHIVE,
-					...(point.inBatchWait ? { batchSize: 10, batchWait: 5 } : {}),
-					options: { skipAlreadySent: true, idempotencyKey: '={{ $json.email }}-{{ $json.period }}', maxRetries: 0 },
-				}),
-				credentials: { payrollSmtpApi: credential },
-			},
-		],
-		connections: {
-			'Manual Trigger': { main: [[{ node: 'Payslips', type: 'main', index: 0 }]] },
-			Payslips: { main: [[{ node: 'Payroll Mail', type: 'main', index: 0 }]] },
+	return payslipRunWorkflow({ name: `Payroll Mail crash check: ${point.name}` }, STAFF, {
+		parameters: {
+			fromEmail: SENDER,
+			toEmail: '={{ $json.email }}',
+			subject: '=Your payslip for {{ $json.period }}',
+			text: '=Hello {{ $json.name }}',
+			bccEmail: ARCHIVE,
+			...(point.inBatchWait ? { batchSize: 10, batchWait: 5 } : {}),
+			options: { skipAlreadySent: true, idempotencyKey: '={{ $json.email }}-{{ $json.period }}', maxRetries: 0 },
 		},
-	};
+		credentials: { payrollSmtpApi: credential },
+	});
 }
 
 /** Saves one crash workflow per kill point; returns their ids, in KILL_POINTS' order. */

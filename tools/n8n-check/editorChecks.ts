@@ -16,6 +16,7 @@ import { addOption, CREDENTIAL_SLOT, openNewCredential, openNodePanel, parameter
 import { credentialSteps, difference, EditorCheck, pickupSteps, sameSet, sendModeSteps } from './editorSteps';
 import type { RestClient } from './n8nInstance';
 import { NodeDescription, type NodeTypeDescription, type Property } from './nodeDescription';
+import { workflowNode } from './payrollWorkflow';
 import type { TargetReport } from './report';
 import { CREDENTIAL_TYPE, NODE_TYPE } from './restChecks';
 
@@ -37,9 +38,7 @@ export function screenshotFolder(n8nVersion: string): string {
 const NODE_NAME = 'Payroll Mail';
 
 function editorWorkflow(credential: { id: string; name: string }) {
-	const node = (name: string, type: string, typeVersion: number, x: number, parameters: object) => ({
-		id: name.toLowerCase().replace(/\W+/g, '-'), name, type, typeVersion, position: [x, 0], parameters,
-	});
+	const node = (name: string, type: string, typeVersion: number, x: number, parameters: object) => workflowNode(name, type, typeVersion, [x, 0], parameters);
 	return {
 		name: 'Payroll Mail in the editor',
 		active: false,

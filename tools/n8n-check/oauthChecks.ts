@@ -13,7 +13,7 @@ import { makeTestCertificates } from '../../test/support/certificates';
 import { OAuthServer } from '../../test/support/oauthServer';
 import { TestSmtpServer } from '../../test/support/testSmtpServer';
 import type { N8nInstance } from './n8nInstance';
-import { payslipItems, SENDER, workflowNode } from './payrollWorkflow';
+import { payslipRunWorkflow, SENDER } from './payrollWorkflow';
 import type { TargetReport } from './report';
 import { parseRunOutput } from './verifyRun';
 
@@ -52,32 +52,16 @@ function credentialFile(oauth: OAuthServer, smtpPort: number, caCertificate: str
 }
 
 function workflowFile() {
-	const items = payslipItems(STAFF);
-	const node = (name: string, type: string, typeVersion: number, x: number, parameters: object) => workflowNode(name, type, typeVersion, [x, 0], parameters);
-	return {
-		id: WORKFLOW_ID,
-		name: 'Payroll Mail, monthly, Microsoft 365 OAuth2',
-		active: false,
-		settings: { executionOrder: 'v1' },
-		nodes: [
-			node('Manual Trigger', 'n8n-nodes-base.manualTrigger', 1, 0, {}),
-			node('Payslips', 'n8n-nodes-base.code', 2, 220, { jsCode: `return ${JSON.stringify(items)};` }),
-			{
-				...node('Payroll Mail', 'n8n-nodes-payroll-mail.payrollMail', 1, 440, {
-					authentication: 'oAuth2',
-					fromEmail: SENDER,
-					toEmail: '={{ $json.email }}',
-					subject: '=Your payslip for {{ $json.period }}',
-					text: '=Hello {{ $json.name }}',
-				}),
-				credentials: { payrollSmtpOAuth2Api: CREDENTIAL },
-			},
-		],
-		connections: {
-			'Manual Trigger': { main: [[{ node: 'Payslips', type: 'main', index: 0 }]] },
-			Payslips: { main: [[{ node: 'Payroll Mail', type: 'main', index: 0 }]] },
+	return payslipRunWorkflow({ id: WORKFLOW_ID, name: 'Payroll Mail, monthly, Microsoft 365 OAuth2' }, STAFF, {
+		parameters: {
+			authentication: 'oAuth2',
+			fromEmail: SENDER,
+			toEmail: '={{ $json.email }}',
+			subject: '=Your payslip for {{ $json.period }}',
+			text: '=Hello {{ $json.name }}',
 		},
-	};
+		credentials: { payrollSmtpOAuth2Api: CREDENTIAL },
+	});
 }
 
 /** Runs with n8n stopped: every step is an n8n CLI command on the user folder. */

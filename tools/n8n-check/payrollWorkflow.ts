@@ -83,6 +83,32 @@ export function payslipItems(staff: Array<{ name: string; email: string }>) {
 	}));
 }
 
+/**
+ * Manual Trigger → a Code node returning `staff`'s payslips → Payroll Mail (type version 1) with
+ * `parameters` and `credentials`: the plain monthly run a check saves or imports.
+ */
+export function payslipRunWorkflow(
+	workflow: { id?: string; name: string },
+	staff: Array<{ name: string; email: string }>,
+	payrollMail: { parameters: object; credentials: object },
+) {
+	const items = payslipItems(staff);
+	return {
+		...workflow,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [
+			workflowNode('Manual Trigger', 'n8n-nodes-base.manualTrigger', 1, [0, 0], {}),
+			workflowNode('Payslips', 'n8n-nodes-base.code', 2, [220, 0], { jsCode: `return ${JSON.stringify(items)};` }),
+			{ ...workflowNode('Payroll Mail', 'n8n-nodes-payroll-mail.payrollMail', 1, [440, 0], payrollMail.parameters), credentials: payrollMail.credentials },
+		],
+		connections: {
+			'Manual Trigger': { main: [[{ node: 'Payslips', type: 'main', index: 0 }]] },
+			Payslips: { main: [[{ node: 'Payroll Mail', type: 'main', index: 0 }]] },
+		},
+	};
+}
+
 export function payrollWorkflow(credential: { id: string; name: string }) {
 	const node = workflowNode;
 	return {
