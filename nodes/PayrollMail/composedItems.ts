@@ -5,6 +5,7 @@ import { composeMessages } from './compose/composeMessages';
 import type { MailRequest, OutgoingMessage } from './compose/mailRequest';
 import { configurationError, refusalBeforeSending, type MailError } from './core/mailError';
 import { PropertyListError } from './input/propertyList';
+import { ItemParameters } from './input/itemParameters';
 import { checkPropertyLists, readMailRequest } from './input/readMailRequest';
 import type { SendMode } from './input/runSettings';
 import type { MessageSource } from './send/messageSource';
@@ -29,18 +30,19 @@ export class ComposedItems implements MessageSource {
 
 	private checked = false;
 
-	/** The parameters without an expression, read once for all items. */
-	private readonly constants = new Map<string, unknown>();
+	private readonly parameters: ItemParameters;
 
 	constructor(
 		private readonly context: IExecuteFunctions,
 		private readonly itemCount: number,
 		private readonly sendMode: SendMode,
-	) {}
+	) {
+		this.parameters = new ItemParameters(context);
+	}
 
 	/** Throws the run's configuration errors. */
 	check(): void {
-		checkPropertyLists(this.context, this.itemCount);
+		checkPropertyLists(this.parameters, this.itemCount);
 		this.refuseUnusableSender();
 		this.checked = true;
 	}
@@ -73,7 +75,7 @@ export class ComposedItems implements MessageSource {
 	private compose(itemIndex: number): Composed {
 		try {
 			return {
-				request: readMailRequest(this.context, itemIndex, this.sendMode, this.constants),
+				request: readMailRequest(this.parameters, itemIndex, this.sendMode),
 			};
 		} catch (error) {
 			// Checked for every item before the first mail; met again later (an expression that

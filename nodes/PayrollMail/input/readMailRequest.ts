@@ -1,26 +1,17 @@
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
 import { AddressError, parseMailboxes, parseSingleMailbox, withoutRepeats } from '../compose/addresses';
 import { checkCustomHeaders, type CustomHeader } from '../compose/customHeaders';
 import { composeContent, type MailBody, type TextFormat } from '../compose/mailContent';
 import type { MailRequest, RecipientMode } from '../compose/mailRequest';
-import { defaultOf, isExpression, mayDifferPerItem, type PerItemParameter } from './parameters';
+import type { ItemParameters } from './itemParameters';
+import type { PerItemParameter } from './parameters';
 import type { SendMode } from './runSettings';
 import { parsePropertyList } from './propertyList';
 
-/**
- * Reads the node's per-item parameters as evaluated for one item; throws what a clerk must correct.
- * A parameter without an expression is the same for every item: with `constants` (one per run),
- * it is read from n8n once and kept there, instead of once per item.
- */
-export function readMailRequest(context: IExecuteFunctions, itemIndex: number, sendMode: SendMode, constants?: Map<string, unknown>): MailRequest {
-	const { parameters } = context.getNode();
-	const read = (path: PerItemParameter) => context.getNodeParameter(path, itemIndex, defaultOf(path)) as unknown;
-	const value = (path: PerItemParameter) => {
-		if (!constants || mayDifferPerItem(parameters, path)) return read(path);
-		if (!constants.has(path)) constants.set(path, read(path));
-		return constants.get(path);
-	};
+/** Reads the node's per-item parameters as evaluated for one item; throws what a clerk must correct. */
+export function readMailRequest(parameters: ItemParameters, itemIndex: number, sendMode: SendMode): MailRequest {
+	const value = (path: PerItemParameter) => parameters.value(path, itemIndex);
 	const text = (path: PerItemParameter) => String(value(path) ?? '');
 	const trimmed = (path: PerItemParameter) => text(path).trim();
 
@@ -79,16 +70,14 @@ export function readMailRequest(context: IExecuteFunctions, itemIndex: number, s
  * of each item is read only as its mail's turn comes. A list written without an expression is the
  * same for every item and is read once.
  */
-export function checkPropertyLists(context: IExecuteFunctions, itemCount: number): void {
-	const { parameters } = context.getNode();
+export function checkPropertyLists(parameters: ItemParameters, itemCount: number): void {
 	const lists: Array<[PerItemParameter, string | undefined]> = [
 		['attachments', undefined],
 		['options.inlineImages', 'Inline Images'],
 	];
 	for (const [path, field] of lists) {
-		const items = isExpression(parameters, path) ? itemCount : Math.min(1, itemCount);
-		for (let itemIndex = 0; itemIndex < items; itemIndex++) {
-			parsePropertyList(String(context.getNodeParameter(path, itemIndex, defaultOf(path)) ?? '').trim(), field);
+		for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
+			parsePropertyList(String(parameters.value(path, itemIndex) ?? '').trim(), field);
 		}
 	}
 }
