@@ -6,7 +6,7 @@
 import type { CpuSplit } from './cpuProfileSummary';
 import { spread, type Spread } from './measure';
 import { profiles, ProfileUnavailable, startProfileServer, type Profile, type ProfileId } from './profiles';
-import type { RealN8n, RealSender } from './realN8n';
+import { realId, type RealN8n, type RealSender } from './realN8n';
 import type { Measurement, Scenario, SinkAddress } from './scenarios';
 import type { SmtpSink } from './smtpSink';
 
@@ -55,10 +55,11 @@ export interface ProfileSummary {
 		cpuMsPerMail: Spread;
 	}>;
 	/**
-	 * Main-thread CPU per mail by whose code it is, from a profiled extra run in the engine (the
-	 * profiler slows it a little; the shares, not the speed, are what it is for).
+	 * Main-thread CPU per mail by whose code it is, from a profiled extra run in the engine and, for
+	 * Payroll Mail, inside the real n8n (the profiler slows it a little; the shares, not the speed,
+	 * are what it is for).
 	 */
-	cpuSplits?: Array<{ scenario: string } & CpuSplit>;
+	cpuSplits?: Array<{ scenario: string; place: 'engine' | 'realN8n' } & CpuSplit>;
 	/** Payroll Mail / bare nodemailer at equal connections, and / Send Email; engine and real n8n. */
 	ratios: Array<{ connections: number; place: 'engine' | 'realN8n'; overNodemailer: number; overEmailSend: number }>;
 }
@@ -80,7 +81,6 @@ const SPLIT_SCENARIOS = ['payrollMail-1', 'nodemailer-1', 'payrollMail-3', 'node
 
 const REAL_SENDERS: RealSender[] = [...CONNECTIONS.map((connections): RealSender => ({ kind: 'payrollMail', connections })), { kind: 'emailSend', connections: 0 }];
 
-const realId = (sender: RealSender) => (sender.kind === 'emailSend' ? 'emailSend' : `payrollMail-${sender.connections}`);
 
 /** A port for the real n8n's sink: the workflows are saved once per profile with it. */
 const realSinkPort = () => 20_000 + Math.floor(Math.random() * 20_000);
@@ -101,7 +101,7 @@ async function measureProfile(
 		log(`  CPU split: ${SPLIT_SCENARIOS.join(', ')} once more each, under V8's profiler`);
 		for (const id of SPLIT_SCENARIOS) {
 			const scenario = SCENARIOS.find((candidate) => candidate.id === id)!;
-			cpuSplits.push({ scenario: id, ...(await options.cpuSplit(scenario, server.sink, server.address, profile.employees)) });
+			cpuSplits.push({ scenario: id, place: 'engine', ...(await options.cpuSplit(scenario, server.sink, server.address, profile.employees)) });
 		}
 		for (let run = 1; run <= options.runs; run++) {
 			for (const scenario of runOrder(run)) {
@@ -114,7 +114,15 @@ async function measureProfile(
 				);
 			}
 			if (!real) continue;
-			if (run === 1) await real.save(REAL_SENDERS, server.address, port, profile.employees, options.pdfBytes);
+			if (run === 1) {
+				await real.save(REAL_SENDERS, server.address, port, profile.employees, options.pdfBytes);
+				for (const sender of REAL_SENDERS.filter((candidate) => SPLIT_SCENARIOS.includes(realId(candidate)))) {
+					await server.sink.open(port);
+					const split = await real.cpuSplit(sender, profile.employees);
+					await server.sink.close();
+					cpuSplits.push({ scenario: realId(sender), place: 'realN8n', ...split });
+				}
+			}
 			for (const sender of run % 2 ? REAL_SENDERS : [...REAL_SENDERS].reverse()) {
 				await server.sink.open(port);
 				const result = await real.run(sender);
@@ -220,13 +228,13 @@ export function summaryTable(summaries: ProfileSummary[]): string[] {
 			lines.push(`  ${String(ratio.connections).padStart(11)}  ${ratio.place.padEnd(9)}  ${text(ratio.overNodemailer, 2).padStart(25)}   ${text(ratio.overEmailSend, 2).padStart(25)}`);
 		}
 		if (!summary.cpuSplits?.length) continue;
-		lines.push('  main-thread CPU ms/mail (profiled run, engine):');
-		lines.push('  sender             node code  nodemailer  n8n expressions  binary reads     GC  other   total');
-		for (const { scenario, ...split } of summary.cpuSplits) {
+		lines.push('  main-thread CPU ms/mail (profiled run):');
+		lines.push('  sender            where      node code  nodemailer  n8n expressions  binary reads     GC  other   total');
+		for (const { scenario, place, ...split } of summary.cpuSplits) {
 			const total = Object.values(split).reduce((sum, value) => sum + value, 0);
 			const cells = [split.payrollMail, split.nodemailer, split.n8nExpressions, split.binaryReads, split.gc, split.other, total];
 			const widths = [9, 10, 15, 12, 6, 5, 7];
-			lines.push(`  ${scenario.padEnd(17)}  ${cells.map((value, index) => text(value, 2).padStart(widths[index])).join('  ')}`);
+			lines.push(`  ${scenario.padEnd(16)}  ${place.padEnd(9)}  ${cells.map((value, index) => text(value, 2).padStart(widths[index])).join('  ')}`);
 		}
 	}
 	return lines;

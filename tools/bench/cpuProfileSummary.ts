@@ -111,6 +111,8 @@ function moduleOf(frame: CallFrame, packageDir: string): string {
 	if (at >= 0) {
 		const rest = file.slice(at + nodeModules.length).split(sep);
 		const name = rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
+		// This package as n8n installed it, in a real n8n.
+		if (name === 'n8n-nodes-payroll-mail') return 'Payroll Mail (our code)';
 		return file.includes('n8n-nodes-payroll-mail-bench') ? `${name} (Send Email's)` : name;
 	}
 	if (file.includes('n8n-nodes-payroll-mail-bench')) return 'n8n-nodes-base';

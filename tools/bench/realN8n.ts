@@ -5,7 +5,7 @@
  * `n8n execute`. A sender's time is its node's executionTime in the run data: n8n's start and the
  * Code node are not in it. Binary data in n8n's filesystem mode.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -17,6 +17,8 @@ import { cleanEnv, npmTools, runOrThrow } from '../n8n-check/processes';
 import { targets } from '../n8n-check/targets';
 import { parseRunOutput } from '../n8n-check/verifyRun';
 import { PACKAGE_DIR } from '../../test/node/payrollRun';
+import { cpuSplitPerMail, type CpuSplit } from './cpuProfileSummary';
+import { monotonicMicros } from './measure';
 import { benchEmployees, PAYSLIP_FILE_NAME } from './payslips';
 import { emailSendCredential, emailSendParameters, payrollMailCredential, payrollMailParameters, type SinkAddress } from './scenarios';
 
@@ -27,6 +29,13 @@ export interface RealRun {
 	nodeSeconds: number;
 	sent: number;
 	failed: number;
+}
+
+/** The sending node's entry in the run data: its start (wall clock, ms), time taken (ms) and outputs. */
+interface RealTask {
+	startTime: number;
+	executionTime: number;
+	data?: { main?: unknown[][] };
 }
 
 /** What a sender is, inside n8n: Payroll Mail with `connections`, or Send Email (`connections` 0). */
@@ -55,6 +64,9 @@ function payslipCode(employees: number, pdfBytes: number): string {
 		'return items;',
 	].join('\n');
 }
+
+/** The sender's id in the bench's tables: `payrollMail-3`, `emailSend`. */
+export const realId = (sender: RealSender) => (sender.kind === 'emailSend' ? 'emailSend' : `payrollMail-${sender.connections}`);
 
 function workflowId(sender: RealSender): string {
 	return sender.kind === 'emailSend' ? 'benchEmailSend' : `benchPayrollMail${sender.connections}`;
@@ -134,15 +146,40 @@ export class RealN8n {
 
 	/** Runs one sender's workflow; its node's time comes from the run data. */
 	async run(sender: RealSender): Promise<RealRun> {
-		const run = parseRunOutput(await this.instance.cli(['execute', `--id=${workflowId(sender)}`, '--rawOutput'], 600_000));
-		const task = run.data.resultData.runData[NODE_NAME[sender.kind]]?.[0] as { executionTime?: number; data?: { main?: unknown[][] } } | undefined;
-		if (task?.executionTime === undefined) throw new Error(`the run data of ${NODE_NAME[sender.kind]} has no executionTime`);
+		const { task } = await this.execute(sender);
 		const [sent = [], failed = []] = task.data?.main ?? [];
 		return { nodeSeconds: task.executionTime / 1000, sent: sent.length, failed: failed.length };
 	}
 
+	/**
+	 * Runs the sender's workflow once more under `node --cpu-prof` and splits the main thread's CPU
+	 * of the node's own run (its start and time in the run data) per mail, by whose code it is.
+	 */
+	async cpuSplit(sender: RealSender, mails: number): Promise<CpuSplit> {
+		const profileDir = mkdtempSync(join(this.workDir, 'cpu-profile-'));
+		try {
+			const { task } = await this.execute(sender, { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` });
+			// The profile's clock is the system's monotonic one, the run data's is the wall clock.
+			const monotonicMinusWallUs = monotonicMicros() - Date.now() * 1000;
+			const startUs = task.startTime * 1000 + monotonicMinusWallUs;
+			const window = { label: realId(sender), startUs, endUs: startUs + task.executionTime * 1000 };
+			const [profile] = readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile'));
+			if (!profile) throw new Error(`n8n execute wrote no CPU profile into ${profileDir}`);
+			return cpuSplitPerMail(join(profileDir, profile), PACKAGE_DIR, [window], mails);
+		} finally {
+			rmSync(profileDir, { recursive: true, force: true });
+		}
+	}
+
 	remove(): void {
 		rmSync(this.workDir, { recursive: true, force: true });
+	}
+
+	private async execute(sender: RealSender, extraEnv?: NodeJS.ProcessEnv): Promise<{ task: RealTask }> {
+		const run = parseRunOutput(await this.instance.cli(['execute', `--id=${workflowId(sender)}`, '--rawOutput'], 600_000, extraEnv));
+		const task = run.data.resultData.runData[NODE_NAME[sender.kind]]?.[0] as Partial<RealTask> | undefined;
+		if (task?.executionTime === undefined || task.startTime === undefined) throw new Error(`the run data of ${NODE_NAME[sender.kind]} has no executionTime`);
+		return { task: task as RealTask };
 	}
 
 	private async cli(args: string[]): Promise<void> {

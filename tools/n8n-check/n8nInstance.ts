@@ -105,10 +105,11 @@ export class N8nInstance {
 	}
 
 	/** An n8n CLI command against the same user folder (run while the server is stopped). */
-	async cli(args: string[], timeoutMs: number): Promise<RunResult> {
+	/** Runs an n8n command; `extraEnv` (e.g. NODE_OPTIONS for a CPU profile) for this command only. */
+	async cli(args: string[], timeoutMs: number, extraEnv: NodeJS.ProcessEnv = {}): Promise<RunResult> {
 		return await run(this.node.bin, [this.install.n8nBin, ...args], {
 			cwd: this.userFolder,
-			env: this.env,
+			env: { ...this.env, ...extraEnv },
 			timeoutMs,
 		});
 	}
