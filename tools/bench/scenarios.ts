@@ -3,6 +3,7 @@
  * sink: Payroll Mail and n8n's Send Email node through n8n's engine, and nodemailer's pool alone.
  */
 import { createTransport } from 'nodemailer';
+import DataStream from 'nodemailer/lib/smtp-connection/data-stream';
 import type { ICredentialDataDecryptedObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { NODE_UNDER_TEST, runWorkflow, type BinaryMode } from '../../test/harness/engine';
@@ -241,6 +242,8 @@ export async function runScaleScenario(
 
 /** nodemailer's pool on its own: the same messages, attachments already in memory, no n8n. */
 export async function runNodemailerScenario(scenario: Scenario, workload: Workload, sink: Sink): Promise<Measurement> {
+	// Payroll Mail puts its own dot-stuffing into the nodemailer it loads; the peer runs nodemailer's.
+	check((DataStream.prototype as unknown as { _transform: () => void })._transform.name === '_transform', "bare nodemailer is not running nodemailer's own DataStream");
 	const port = await sink.open();
 	const { employees, payslips } = workload;
 	const cpuAtStart = process.cpuUsage();

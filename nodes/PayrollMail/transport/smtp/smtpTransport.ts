@@ -12,6 +12,7 @@ import type { AuthMethod, SmtpSettings } from './smtpSettings';
 import { mailError } from '../../core/mailError';
 import { DeliveryFailure, type MailCarrier, type WireEnvelope } from '../mailCarrier';
 import { classifySmtpError, recipientRefusals } from './smtpFailure';
+import './dotStuffing';
 import './recipientNotify';
 import type { QuietEnvelope } from './recipientNotify';
 
