@@ -6,10 +6,10 @@ import DataStream from 'nodemailer/lib/smtp-connection/data-stream';
 const LF = 0x0a;
 const CR = 0x0d;
 const DOT = 0x2e;
-const INSERT_LF = Buffer.from('\n');
-const INSERT_LF_DOT = Buffer.from('\n.');
-const INSERT_CR = Buffer.from('\r');
-const INSERT_DOT = Buffer.from('.');
+const INSERT_LF = Buffer.of(LF);
+const INSERT_LF_DOT = Buffer.of(LF, DOT);
+const INSERT_CR = Buffer.of(CR);
+const INSERT_DOT = Buffer.of(DOT);
 
 /** The state nodemailer's DataStream keeps between chunks; its `_flush` reads `lastByte`. */
 interface DataStreamState extends Transform {
