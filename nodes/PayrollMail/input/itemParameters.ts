@@ -15,7 +15,8 @@ export class ItemParameters {
 
 	private readonly constants = new Map<PerItemParameter, unknown>();
 
-	private readonly templates = new Map<PerItemParameter, FieldTemplate | undefined>();
+	/** How each parameter is read, settled on its first read: the saved parameters hold for the run. */
+	private readonly ways = new Map<PerItemParameter, 'constant' | 'n8n' | FieldTemplate>();
 
 	constructor(private readonly context: IExecuteFunctions) {
 		this.saved = context.getNode().parameters;
@@ -23,13 +24,19 @@ export class ItemParameters {
 	}
 
 	value(path: PerItemParameter, itemIndex: number): unknown {
-		if (!mayDifferPerItem(this.saved, path)) {
+		const way = this.ways.get(path) ?? this.settleWay(path);
+		if (way === 'constant') {
 			if (!this.constants.has(path)) this.constants.set(path, this.fromN8n(path, itemIndex));
 			return this.constants.get(path);
 		}
-		if (!this.templates.has(path)) this.templates.set(path, FieldTemplate.parse(this.savedValue(path)));
 		const json = this.items[itemIndex]?.json;
-		return (json && this.templates.get(path)?.fill(json)) ?? this.fromN8n(path, itemIndex);
+		return (way !== 'n8n' && json ? way.fill(json) : undefined) ?? this.fromN8n(path, itemIndex);
+	}
+
+	private settleWay(path: PerItemParameter): 'constant' | 'n8n' | FieldTemplate {
+		const way = mayDifferPerItem(this.saved, path) ? (FieldTemplate.parse(this.savedValue(path)) ?? 'n8n') : 'constant';
+		this.ways.set(path, way);
+		return way;
 	}
 
 	private fromN8n(path: PerItemParameter, itemIndex: number): unknown {
