@@ -201,7 +201,8 @@ async function compare(): Promise<void> {
 		realN8n: !args['no-real-n8n'],
 		profiles: args.profiles.split(',').map((id) => id.trim() as ProfileId),
 		log,
-		measure: async (scenario, sink, server, count) => (await measureInChild(scenario, sink, { count, pdfBytes, server, emailSendPackageDir }))[0],
+		measure: async (scenario, sink, server, count, nodeExecutable) =>
+			(await measureInChild(scenario, sink, { count, pdfBytes, server, emailSendPackageDir, nodeExecutable }))[0],
 		cpuSplit: async (scenario, sink, server, count) => profiledSplit(scenario, sink, { count, pdfBytes, server }),
 		prepareRealN8n: async () => RealN8n.prepare(log),
 	});
@@ -256,6 +257,8 @@ interface MeasureOptions {
 	/** Extra flags for the measurement process, e.g. --cpu-prof. */
 	execArgv?: string[];
 	env?: NodeJS.ProcessEnv;
+	/** The Node to measure on; the bench's own by default. */
+	nodeExecutable?: string;
 }
 
 /**
@@ -270,6 +273,7 @@ async function measureInChild(scenario: Scenario, sink: SmtpSink, options: Measu
 	const child = fork(__filename, forwarded, {
 		execArgv: [...TS_NODE, ...(options.execArgv ?? [])],
 		env: options.env ?? process.env,
+		execPath: options.nodeExecutable,
 		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 	});
 	const results: Measurement[] = [];

@@ -1,7 +1,8 @@
 /**
  * The bench's chart, as SVG text written by plain code: mails per second against connections, one
  * panel per profile, a line each for Payroll Mail (in the engine and in a real n8n) and bare
- * nodemailer, Send Email (one connection per mail) as a flat dashed line.
+ * nodemailer (on the bench's Node and on the real n8n's), Send Email (one connection per mail) as
+ * a flat dashed line.
  */
 import type { ProfileSummary } from './compare';
 
@@ -13,6 +14,7 @@ const SERIES = [
 	{ scenario: 'payrollMail', place: 'engine', label: 'Payroll Mail (n8n engine)', color: '#1f77b4', dash: '' },
 	{ scenario: 'payrollMail', place: 'realN8n', label: 'Payroll Mail (real n8n)', color: '#2ca02c', dash: '' },
 	{ scenario: 'nodemailer', place: 'engine', label: 'bare nodemailer pool', color: '#ff7f0e', dash: '' },
+	{ scenario: 'nodemailer', place: 'n8nNode', label: "bare nodemailer pool (real n8n's Node)", color: '#d62728', dash: '2 3' },
 	{ scenario: 'emailSend', place: 'engine', label: 'Send Email (n8n engine)', color: '#7f7f7f', dash: '6 4' },
 	{ scenario: 'emailSend', place: 'realN8n', label: 'Send Email (real n8n)', color: '#bcbd22', dash: '6 4' },
 ] as const;
@@ -68,18 +70,21 @@ function panel(summary: ProfileSummary, connections: number[], offsetX: number):
 
 export function speedChart(summaries: ProfileSummary[], connections: number[], caption: string): string {
 	const width = WIDTH * summaries.length;
-	const legendY = HEIGHT + 8;
-	const legend = SERIES.map(
-		(series, index) =>
-			`<line x1="${20 + index * 170}" y1="${legendY + 8}" x2="${44 + index * 170}" y2="${legendY + 8}" stroke="${series.color}" stroke-width="2"${series.dash ? ` stroke-dasharray="${series.dash}"` : ''}/>` +
-			`<text x="${50 + index * 170}" y="${legendY + 12}" font-size="11">${escape(series.label)}</text>`,
-	);
+	// Three entries to a line.
+	const legend = SERIES.map((series, index) => {
+		const x = 20 + (index % 3) * 290;
+		const y = HEIGHT + 16 + Math.floor(index / 3) * 18;
+		return (
+			`<line x1="${x}" y1="${y}" x2="${x + 24}" y2="${y}" stroke="${series.color}" stroke-width="2"${series.dash ? ` stroke-dasharray="${series.dash}"` : ''}/>` +
+			`<text x="${x + 30}" y="${y + 4}" font-size="11">${escape(series.label)}</text>`
+		);
+	});
 	return [
-		`<svg xmlns="http://www.w3.org/2000/svg" width="${Math.max(width, 860)}" height="${HEIGHT + 48}" font-family="sans-serif">`,
+		`<svg xmlns="http://www.w3.org/2000/svg" width="${Math.max(width, 880)}" height="${HEIGHT + 66}" font-family="sans-serif">`,
 		`<rect width="100%" height="100%" fill="white"/>`,
 		...summaries.flatMap((summary, index) => panel(summary, connections, index * WIDTH)),
 		...legend,
-		`<text x="20" y="${HEIGHT + 42}" font-size="10" fill="#555">${escape(caption)}</text>`,
+		`<text x="20" y="${HEIGHT + 60}" font-size="10" fill="#555">${escape(caption)}</text>`,
 		'</svg>',
 		'',
 	].join('\n');

@@ -29,13 +29,21 @@ export interface CompareOptions {
 	/** The profiles to measure (--profiles), all by default. */
 	profiles?: ProfileId[];
 	log(line?: string): void;
-	measure(scenario: Scenario, sink: SmtpSink, server: SinkAddress, employees: number): Promise<Measurement>;
+	/** One measurement in a fresh process, on `nodeExecutable` if given (else the bench's own Node). */
+	measure(scenario: Scenario, sink: SmtpSink, server: SinkAddress, employees: number, nodeExecutable?: string): Promise<Measurement>;
 	/** One more run of the scenario under V8's profiler: its main-thread CPU per mail, by whose code it is. */
 	cpuSplit(scenario: Scenario, sink: SmtpSink, server: SinkAddress, employees: number): Promise<CpuSplit>;
 	prepareRealN8n(): Promise<RealN8n>;
 }
 
-type Row = Measurement & { run: number; profile: ProfileId; place: 'engine' | 'realN8n'; logins: number };
+/**
+ * Where a sender ran: n8n's engine in the bench's process (bare nodemailer: the bench's Node), a
+ * real n8n, or, for bare nodemailer, the real n8n's Node outside n8n: the peer of the real n8n's
+ * Payroll Mail, on the same runtime.
+ */
+export type Place = 'engine' | 'realN8n' | 'n8nNode';
+
+type Row = Measurement & { run: number; profile: ProfileId; place: Place; logins: number };
 
 export interface ProfileSummary {
 	profile: ProfileId;
@@ -46,7 +54,7 @@ export interface ProfileSummary {
 	delay?: string;
 	senders: Array<{
 		scenario: string;
-		place: 'engine' | 'realN8n';
+		place: Place;
 		connections: number;
 		mailsPerSecond: Spread;
 		connectionsOpened: Spread;
@@ -149,6 +157,14 @@ async function measureProfile(
 						`${String(sink.connections).padStart(3)} conn  ${String(sink.logins).padStart(3)} logins`,
 				);
 			}
+			for (const scenario of SCENARIOS.filter(({ kind }) => kind === 'nodemailer')) {
+				const measurement = await options.measure(scenario, server.sink, server.address, profile.employees, real.node.bin);
+				rows.push({ ...measurement, run, profile: profile.id, place: 'n8nNode', logins: measurement.sink.logins });
+				log(
+					`  ${profile.id} run ${run} n8n's Node ${scenario.label.padEnd(45)} ${measurement.mailsPerSecond.toFixed(1).padStart(7)} mails/s  ` +
+						`${String(measurement.sink.connections).padStart(3)} conn  ${String(measurement.sink.logins).padStart(3)} logins`,
+				);
+			}
 		}
 	} finally {
 		server.stop();
@@ -158,7 +174,7 @@ async function measureProfile(
 
 function summarizeProfile(profile: Profile, rows: Row[]): ProfileSummary {
 	const of = (place: Row['place'], scenario: string) => rows.filter((row) => row.profile === profile.id && row.place === place && row.scenario === scenario);
-	const senders = (['engine', 'realN8n'] as const).flatMap((place) =>
+	const senders = (['engine', 'realN8n', 'n8nNode'] as const).flatMap((place) =>
 		SCENARIOS.map((scenario) => ({ scenario, place, measured: of(place, scenario.id) }))
 			.filter(({ measured }) => measured.length > 0)
 			.map(({ scenario, place: where, measured }) => ({
@@ -176,8 +192,9 @@ function summarizeProfile(profile: Profile, rows: Row[]): ProfileSummary {
 		CONNECTIONS.map((connections) => ({
 			connections,
 			place,
-			// nodemailer alone runs in no n8n: the real n8n's Payroll Mail is set against the same run's bare pool.
-			overNodemailer: median(place, `payrollMail-${connections}`) / median('engine', `nodemailer-${connections}`),
+			// nodemailer alone runs in no n8n: the real n8n's Payroll Mail is set against the same run's
+			// bare pool on the real n8n's Node, where it was measured.
+			overNodemailer: median(place, `payrollMail-${connections}`) / median(place === 'realN8n' ? 'n8nNode' : 'engine', `nodemailer-${connections}`),
 			overEmailSend: median(place, `payrollMail-${connections}`) / median(place, 'emailSend'),
 		})).filter((ratio) => Number.isFinite(ratio.overNodemailer)),
 	);

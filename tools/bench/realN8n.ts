@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { n8nInstall, nodeRuntime } from '../n8n-check/cache';
+import { n8nInstall, nodeRuntime, type NodeRuntime } from '../n8n-check/cache';
 import { installCommunityPackage } from '../n8n-check/communityPackage';
 import { N8nInstance } from '../n8n-check/n8nInstance';
 import { workflowNode } from '../n8n-check/payrollWorkflow';
@@ -102,6 +102,11 @@ export class RealN8n {
 		private readonly workDir: string,
 		readonly description: string,
 	) {}
+
+	/** The Node the real n8n runs on: bare nodemailer is measured on it too. */
+	get node(): NodeRuntime {
+		return this.instance.node;
+	}
 
 	/** Node and n8n from the cache (installed there on first use: minutes), the package packed and installed. */
 	static async prepare(log: (line: string) => void): Promise<RealN8n> {
