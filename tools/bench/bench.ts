@@ -84,6 +84,7 @@ const { values: args } = parseArgs({
 		// Internal, for a measurement process: the sink's address, and whether it is the provider.
 		host: { type: 'string', default: '127.0.0.1' },
 		provider: { type: 'boolean', default: false },
+		'no-warm-up': { type: 'boolean', default: false },
 		// Internal: one scale measurement in a process of its own.
 		'scale-child': { type: 'string' },
 		// Internal: one scenario measured in a process of its own, `repeat` times.
@@ -201,8 +202,10 @@ async function compare(): Promise<void> {
 		realN8n: !args['no-real-n8n'],
 		profiles: args.profiles.split(',').map((id) => id.trim() as ProfileId),
 		log,
+		// On the real n8n's Node, bare nodemailer is measured as the real n8n's Payroll Mail is: the
+		// first sending of a fresh process, without a warm-up.
 		measure: async (scenario, sink, server, count, nodeExecutable) =>
-			(await measureInChild(scenario, sink, { count, pdfBytes, server, emailSendPackageDir, nodeExecutable }))[0],
+			(await measureInChild(scenario, sink, { count, pdfBytes, server, emailSendPackageDir, nodeExecutable, warmUp: !nodeExecutable }))[0],
 		cpuSplit: async (scenario, sink, server, count) => profiledSplit(scenario, sink, { count, pdfBytes, server }),
 		prepareRealN8n: async () => RealN8n.prepare(log),
 	});
@@ -259,6 +262,8 @@ interface MeasureOptions {
 	env?: NodeJS.ProcessEnv;
 	/** The Node to measure on; the bench's own by default. */
 	nodeExecutable?: string;
+	/** A warm-up run first in the same process (default); without, the measured run is the process's first. */
+	warmUp?: boolean;
 }
 
 /**
@@ -270,6 +275,7 @@ async function measureInChild(scenario: Scenario, sink: SmtpSink, options: Measu
 	const forwarded = ['--measure', scenario.id, '--employees', String(options.count), '--pdf-kb', String(options.pdfBytes / KB)];
 	forwarded.push('--binary-mode', binaryMode, '--repeat', String(options.repeat ?? 1), '--host', options.server.host);
 	if (options.server.provider) forwarded.push('--provider');
+	if (options.warmUp === false) forwarded.push('--no-warm-up');
 	const child = fork(__filename, forwarded, {
 		execArgv: [...TS_NODE, ...(options.execArgv ?? [])],
 		env: options.env ?? process.env,
@@ -314,8 +320,10 @@ async function measureChild(id: string): Promise<void> {
 	const sink = new RemoteSink();
 	const server = { host: args.host, provider: args.provider };
 	// Loads every module and lets the JIT compile the path; not counted.
-	const warmUp = Math.min(server.provider ? WARM_UP_MAILS.provider : WARM_UP_MAILS.lan, count);
-	await runScenario(scenario, makeWorkload(warmUp, pdfBytes, server, emailSendPackageDir), sink);
+	if (!args['no-warm-up']) {
+		const warmUp = Math.min(server.provider ? WARM_UP_MAILS.provider : WARM_UP_MAILS.lan, count);
+		await runScenario(scenario, makeWorkload(warmUp, pdfBytes, server, emailSendPackageDir), sink);
+	}
 	measuredWindows.length = 0;
 	const workload = makeWorkload(count, pdfBytes, server, emailSendPackageDir);
 	for (let run = 0; run < repeat; run++) await sendToParent(await runScenario(scenario, workload, sink));

@@ -37,9 +37,10 @@ export interface CompareOptions {
 }
 
 /**
- * Where a sender ran: n8n's engine in the bench's process (bare nodemailer: the bench's Node), a
- * real n8n, or, for bare nodemailer, the real n8n's Node outside n8n: the peer of the real n8n's
- * Payroll Mail, on the same runtime.
+ * Where a sender ran: n8n's engine in the bench's process (bare nodemailer: the bench's Node; both
+ * after a warm-up), a real n8n (`n8n execute`: a fresh process), or, for bare nodemailer, the real
+ * n8n's Node outside n8n: the peer of the real n8n's Payroll Mail, on the same runtime and likewise
+ * the first sending of a fresh process.
  */
 export type Place = 'engine' | 'realN8n' | 'n8nNode';
 
