@@ -1,7 +1,10 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { FieldTemplate } from './fieldTemplate';
-import { defaultOf, mayDifferPerItem, type PerItemParameter } from './parameters';
+import { defaultOf, mayDifferPerItem, savedValue, type PerItemParameter } from './parameters';
+
+/** How a parameter is read for the run: its one value, from the item, or through n8n for each item. */
+type Way = { constant: unknown } | FieldTemplate | 'n8n';
 
 /**
  * The node's per-item parameters for one run, each read the cheapest way that gives n8n's value:
@@ -13,10 +16,8 @@ export class ItemParameters {
 
 	private readonly items: INodeExecutionData[];
 
-	private readonly constants = new Map<PerItemParameter, unknown>();
-
-	/** How each parameter is read, settled on its first read: the saved parameters hold for the run. */
-	private readonly ways = new Map<PerItemParameter, 'constant' | 'n8n' | FieldTemplate>();
+	/** Settled on a parameter's first read: the saved parameters hold for the run. */
+	private readonly ways = new Map<PerItemParameter, Way>();
 
 	constructor(private readonly context: IExecuteFunctions) {
 		this.saved = context.getNode().parameters;
@@ -24,26 +25,22 @@ export class ItemParameters {
 	}
 
 	value(path: PerItemParameter, itemIndex: number): unknown {
-		const way = this.ways.get(path) ?? this.settleWay(path);
-		if (way === 'constant') {
-			if (!this.constants.has(path)) this.constants.set(path, this.fromN8n(path, itemIndex));
-			return this.constants.get(path);
-		}
+		const way = this.ways.get(path) ?? this.settleWay(path, itemIndex);
+		if (way === 'n8n') return this.fromN8n(path, itemIndex);
+		if (!(way instanceof FieldTemplate)) return way.constant;
 		const json = this.items[itemIndex]?.json;
-		return (way !== 'n8n' && json ? way.fill(json) : undefined) ?? this.fromN8n(path, itemIndex);
+		return (json ? way.fill(json) : undefined) ?? this.fromN8n(path, itemIndex);
 	}
 
-	private settleWay(path: PerItemParameter): 'constant' | 'n8n' | FieldTemplate {
-		const way = mayDifferPerItem(this.saved, path) ? (FieldTemplate.parse(this.savedValue(path)) ?? 'n8n') : 'constant';
+	private settleWay(path: PerItemParameter, itemIndex: number): Way {
+		const way = mayDifferPerItem(this.saved, path)
+			? (FieldTemplate.parse(savedValue(this.saved, path)) ?? 'n8n')
+			: { constant: this.fromN8n(path, itemIndex) };
 		this.ways.set(path, way);
 		return way;
 	}
 
 	private fromN8n(path: PerItemParameter, itemIndex: number): unknown {
 		return this.context.getNodeParameter(path, itemIndex, defaultOf(path)) as unknown;
-	}
-
-	private savedValue(path: PerItemParameter): unknown {
-		return path.split('.').reduce<unknown>((value, key) => (value as INodeParameters | undefined)?.[key], this.saved);
 	}
 }

@@ -117,5 +117,10 @@ export function mayDifferPerItem(parameters: INodeParameters, path: string): boo
 	if (isExpression(parameters, path)) return true;
 	const holdsExpression = (value: unknown): boolean =>
 		typeof value === 'string' ? value.startsWith('=') : typeof value === 'object' && value !== null && Object.values(value).some(holdsExpression);
-	return holdsExpression(path.split('.').reduce<unknown>((value, key) => (value as INodeParameters | undefined)?.[key], parameters));
+	return holdsExpression(savedValue(parameters, path));
+}
+
+/** The parameter at `path` as saved in the workflow (an expression still a string starting with `=`). */
+export function savedValue(parameters: INodeParameters, path: string): unknown {
+	return path.split('.').reduce<unknown>((value, key) => (value as INodeParameters | undefined)?.[key], parameters);
 }

@@ -76,8 +76,13 @@ export function checkPropertyLists(parameters: ItemParameters, itemCount: number
 		['options.inlineImages', 'Inline Images'],
 	];
 	for (const [path, field] of lists) {
+		// A list the same for every item (written without an expression, say) is checked once.
+		const checked = new Set<string>();
 		for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
-			parsePropertyList(String(parameters.value(path, itemIndex) ?? '').trim(), field);
+			const list = String(parameters.value(path, itemIndex) ?? '').trim();
+			if (checked.has(list)) continue;
+			parsePropertyList(list, field);
+			checked.add(list);
 		}
 	}
 }
