@@ -5,7 +5,7 @@
  */
 import type { CpuSplit } from './cpuProfileSummary';
 import { spread, type Spread } from './measure';
-import { profiles, ProfileUnavailable, startProfileServer, type Profile, type ProfileId } from './profiles';
+import { profiles, ProfileUnavailable, startProfileServer, type Profile, type ProfileId, type ProfileServer } from './profiles';
 import { realId, type RealN8n, type RealSender } from './realN8n';
 import type { Measurement, Scenario, SinkAddress } from './scenarios';
 import type { SmtpSink } from './smtpSink';
@@ -73,23 +73,36 @@ export interface ProfileSummary {
 	ratios: Array<{ connections: number; place: 'engine' | 'realN8n'; overNodemailer: number; overEmailSend: number }>;
 }
 
-/**
- * The order of a run: each Payroll Mail way right next to the nodemailer way it is compared with,
- * pairs rotated from run to run and each pair's order swapped every other run.
- */
+/** Groups rotated from run to run, each group's order swapped every other run: no way is always first. */
+function rotated<T>(groups: T[][], run: number): T[] {
+	const order = groups.map((_, index) => groups[(index + run - 1) % groups.length]);
+	return order.flatMap((group) => (run % 2 === 0 ? [...group].reverse() : group));
+}
+
+const scenarioById = (id: string) => SCENARIOS.find((candidate) => candidate.id === id)!;
+
+/** The order of a run in the engine: each Payroll Mail way right next to the nodemailer way it is compared with. */
 function runOrder(run: number): Scenario[] {
-	const groups = [...CONNECTIONS.map((connections) => [`payrollMail-${connections}`, `nodemailer-${connections}`]), ['emailSend']].map((ids) =>
-		SCENARIOS.filter((scenario) => ids.includes(scenario.id)),
-	);
-	const rotated = groups.map((_, index) => groups[(index + run - 1) % groups.length]);
-	return rotated.flatMap((group) => (run % 2 === 0 ? [...group].reverse() : group));
+	return rotated([...CONNECTIONS.map((connections) => [scenarioById(`payrollMail-${connections}`), scenarioById(`nodemailer-${connections}`)]), [scenarioById('emailSend')]], run);
+}
+
+/** A step of a run's real-n8n part: a sender inside the real n8n, or bare nodemailer on the real n8n's Node. */
+type RealStep = { sender: RealSender } | { peer: Scenario };
+
+/**
+ * The order of a run's real-n8n part: each Payroll Mail right next to its peer at the same
+ * connections, as in the engine. The machine's load drifts over minutes; measured a minute apart,
+ * the two would be compared under different loads.
+ */
+function realRunOrder(run: number): RealStep[] {
+	const pairs = CONNECTIONS.map((connections): RealStep[] => [{ sender: { kind: 'payrollMail', connections } }, { peer: scenarioById(`nodemailer-${connections}`) }]);
+	return rotated([...pairs, [{ sender: { kind: 'emailSend', connections: 0 } }]], run);
 }
 
 /** Profiled for the CPU split: one connection, where the CPU sets the pace, and three. */
 const SPLIT_SCENARIOS = ['payrollMail-1', 'nodemailer-1', 'payrollMail-3', 'nodemailer-3'];
 
 const REAL_SENDERS: RealSender[] = [...CONNECTIONS.map((connections): RealSender => ({ kind: 'payrollMail', connections })), { kind: 'emailSend', connections: 0 }];
-
 
 /** A port for the real n8n's sink: the workflows are saved once per profile with it. */
 const realSinkPort = () => 20_000 + Math.floor(Math.random() * 20_000);
@@ -109,8 +122,7 @@ async function measureProfile(
 	try {
 		log(`  CPU split: ${SPLIT_SCENARIOS.join(', ')} once more each, under V8's profiler`);
 		for (const id of SPLIT_SCENARIOS) {
-			const scenario = SCENARIOS.find((candidate) => candidate.id === id)!;
-			cpuSplits.push({ scenario: id, place: 'engine', ...(await options.cpuSplit(scenario, server.sink, server.address, profile.employees)) });
+			cpuSplits.push({ scenario: id, place: 'engine', ...(await options.cpuSplit(scenarioById(id), server.sink, server.address, profile.employees)) });
 		}
 		for (let run = 1; run <= options.runs; run++) {
 			for (const scenario of runOrder(run)) {
@@ -132,45 +144,51 @@ async function measureProfile(
 					cpuSplits.push({ scenario: realId(sender), place: 'realN8n', ...split });
 				}
 			}
-			for (const sender of run % 2 ? REAL_SENDERS : [...REAL_SENDERS].reverse()) {
-				await server.sink.open(port);
-				const result = await real.run(sender);
-				const sink = await server.sink.close();
-				const { arrivals, ...sinkReport } = sink;
-				if (result.sent !== profile.employees || sink.messages !== profile.employees) {
-					throw new Error(`real n8n, ${realId(sender)}: ${result.sent} sent, ${result.failed} failed, ${sink.messages} at the sink of ${profile.employees}`);
-				}
-				const mails = profile.employees;
-				rows.push({
-					scenario: realId(sender),
-					mails,
-					seconds: result.nodeSeconds,
-					mailsPerSecond: mails / result.nodeSeconds,
-					arrivalSpanSeconds: arrivals.length > 1 ? (arrivals[arrivals.length - 1] - arrivals[0]) / 1000 : 0,
-					sink: sinkReport,
-					run,
-					profile: profile.id,
-					place: 'realN8n',
-					logins: sink.logins,
-				});
-				log(
-					`  ${profile.id} run ${run} real n8n  ${realId(sender).padEnd(46)} ${(mails / result.nodeSeconds).toFixed(1).padStart(7)} mails/s  ` +
-						`${String(sink.connections).padStart(3)} conn  ${String(sink.logins).padStart(3)} logins`,
-				);
-			}
-			for (const scenario of SCENARIOS.filter(({ kind }) => kind === 'nodemailer')) {
-				const measurement = await options.measure(scenario, server.sink, server.address, profile.employees, real.node.bin);
-				rows.push({ ...measurement, run, profile: profile.id, place: 'n8nNode', logins: measurement.sink.logins });
-				log(
-					`  ${profile.id} run ${run} n8n's Node ${scenario.label.padEnd(45)} ${measurement.mailsPerSecond.toFixed(1).padStart(7)} mails/s  ` +
-						`${String(measurement.sink.connections).padStart(3)} conn  ${String(measurement.sink.logins).padStart(3)} logins`,
-				);
+			for (const step of realRunOrder(run)) {
+				rows.push('sender' in step ? await measureReal(real, step.sender, server, port, profile, run, log) : await measurePeer(step.peer, real, server, options, profile, run));
 			}
 		}
 	} finally {
 		server.stop();
 	}
 	return { delay: server.delay, cpuSplits };
+}
+
+/** One run of a sender's workflow in the real n8n; its time is the node's own from the run data. */
+async function measureReal(real: RealN8n, sender: RealSender, server: ProfileServer, port: number, profile: Profile, run: number, log: CompareOptions['log']): Promise<Row> {
+	await server.sink.open(port);
+	const result = await real.run(sender);
+	const { arrivals, ...sink } = await server.sink.close();
+	if (result.sent !== profile.employees || sink.messages !== profile.employees) {
+		throw new Error(`real n8n, ${realId(sender)}: ${result.sent} sent, ${result.failed} failed, ${sink.messages} at the sink of ${profile.employees}`);
+	}
+	const mails = profile.employees;
+	log(
+		`  ${profile.id} run ${run} real n8n  ${realId(sender).padEnd(46)} ${(mails / result.nodeSeconds).toFixed(1).padStart(7)} mails/s  ` +
+			`${String(sink.connections).padStart(3)} conn  ${String(sink.logins).padStart(3)} logins`,
+	);
+	return {
+		scenario: realId(sender),
+		mails,
+		seconds: result.nodeSeconds,
+		mailsPerSecond: mails / result.nodeSeconds,
+		arrivalSpanSeconds: arrivals.length > 1 ? (arrivals[arrivals.length - 1] - arrivals[0]) / 1000 : 0,
+		sink,
+		run,
+		profile: profile.id,
+		place: 'realN8n',
+		logins: sink.logins,
+	};
+}
+
+/** Bare nodemailer on the real n8n's Node, outside n8n: the real n8n's Payroll Mail's peer. */
+async function measurePeer(peer: Scenario, real: RealN8n, server: ProfileServer, options: CompareOptions, profile: Profile, run: number): Promise<Row> {
+	const measurement = await options.measure(peer, server.sink, server.address, profile.employees, real.node.bin);
+	options.log(
+		`  ${profile.id} run ${run} n8n's Node ${peer.label.padEnd(45)} ${measurement.mailsPerSecond.toFixed(1).padStart(7)} mails/s  ` +
+			`${String(measurement.sink.connections).padStart(3)} conn  ${String(measurement.sink.logins).padStart(3)} logins`,
+	);
+	return { ...measurement, run, profile: profile.id, place: 'n8nNode', logins: measurement.sink.logins };
 }
 
 function summarizeProfile(profile: Profile, rows: Row[]): ProfileSummary {
