@@ -2,7 +2,7 @@
  * `npm run bench`: how fast Payroll Mail sends, next to what it should be compared with.
  *
  *   npm run bench                     both profiles (LAN relay: 300 employees; Internet provider:
- *                                     100), 100 KB PDF, 2 runs: Payroll Mail and bare nodemailer at
+ *                                     100), 100 KB PDF, 3 runs: Payroll Mail and bare nodemailer at
  *                                     1, 3, 5 and 10 connections and n8n's Send Email, in n8n's
  *                                     engine here, then Payroll Mail and Send Email in a real n8n
  *                                     (n8n execute); JSON in bench/results/, the chart in
@@ -189,7 +189,7 @@ const CHART_FILE = join(PACKAGE_DIR, 'bench', 'speed.svg');
 async function compare(): Promise<void> {
 	const startedAt = new Date();
 	const quick = args.quick;
-	const runs = positiveInteger('runs', args.runs ?? (quick ? '1' : '2'));
+	const runs = positiveInteger('runs', args.runs ?? (quick ? '1' : '3'));
 	const pdfBytes = positiveInteger('pdf-kb', args['pdf-kb'] ?? '100') * KB;
 	const emailSendPackageDir = emailSendPackage(PACKAGE_DIR, (line) => log(line));
 	log(`Payroll Mail bench: ${runs} run(s) per profile, ${pdfBytes / KB} KB PDF, binary mode ${binaryMode}${quick ? ' (--quick)' : ''}`);
