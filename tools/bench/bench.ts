@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: how fast Payroll Mail sends, next to what it should be compared with.
  *
- *   npm run bench                     both profiles (LAN relay: 300 employees; Internet provider:
+ *   npm run bench                     both profiles (LAN relay: 1,000 employees; Internet provider:
  *                                     100), 100 KB PDF, 3 runs: Payroll Mail and bare nodemailer at
  *                                     1, 3, 5 and 10 connections and n8n's Send Email, in n8n's
  *                                     engine here, then Payroll Mail and Send Email in a real n8n

@@ -70,7 +70,14 @@ export interface ProfileSummary {
 	 */
 	cpuSplits?: Array<{ scenario: string; place: 'engine' | 'realN8n' } & CpuSplit>;
 	/** Payroll Mail / bare nodemailer at equal connections, and / Send Email; engine and real n8n. */
-	ratios: Array<{ connections: number; place: 'engine' | 'realN8n'; overNodemailer: number; overEmailSend: number }>;
+	ratios: Array<{
+		connections: number;
+		place: 'engine' | 'realN8n';
+		overNodemailer: number;
+		/** Payroll Mail / nodemailer of each run's pair, measured one right after the other: how far one pair strays. */
+		pairs: number[];
+		overEmailSend: number;
+	}>;
 }
 
 /** Groups rotated from run to run, each group's order swapped every other run: no way is always first. */
@@ -208,14 +215,23 @@ function summarizeProfile(profile: Profile, rows: Row[]): ProfileSummary {
 	);
 	const median = (place: Row['place'], scenario: string) => senders.find((sender) => sender.place === place && sender.scenario === scenario)?.mailsPerSecond.median ?? Number.NaN;
 	const ratios = (['engine', 'realN8n'] as const).flatMap((place) =>
-		CONNECTIONS.map((connections) => ({
-			connections,
-			place,
+		CONNECTIONS.map((connections) => {
 			// nodemailer alone runs in no n8n: the real n8n's Payroll Mail is set against the same run's
 			// bare pool on the real n8n's Node, where it was measured.
-			overNodemailer: median(place, `payrollMail-${connections}`) / median(place === 'realN8n' ? 'n8nNode' : 'engine', `nodemailer-${connections}`),
-			overEmailSend: median(place, `payrollMail-${connections}`) / median(place, 'emailSend'),
-		})).filter((ratio) => Number.isFinite(ratio.overNodemailer)),
+			const peerPlace = place === 'realN8n' ? 'n8nNode' : 'engine';
+			const pairs = of(place, `payrollMail-${connections}`).flatMap(({ run, mailsPerSecond }) =>
+				of(peerPlace, `nodemailer-${connections}`)
+					.filter((peer) => peer.run === run)
+					.map((peer) => mailsPerSecond / peer.mailsPerSecond),
+			);
+			return {
+				connections,
+				place,
+				overNodemailer: median(place, `payrollMail-${connections}`) / median(peerPlace, `nodemailer-${connections}`),
+				pairs,
+				overEmailSend: median(place, `payrollMail-${connections}`) / median(place, 'emailSend'),
+			};
+		}).filter((ratio) => Number.isFinite(ratio.overNodemailer)),
 	);
 	return { profile: profile.id, label: profile.label, employees: profile.employees, senders, ratios };
 }
@@ -259,9 +275,10 @@ export function summaryTable(summaries: ProfileSummary[]): string[] {
 					`${text(sender.logins.median, 0).padStart(6)}  ${text(sender.cpuMsPerMail.median, 2).padStart(11)}`,
 			);
 		}
-		lines.push('  connections  where      Payroll Mail / nodemailer   Payroll Mail / Send Email');
+		lines.push('  connections  where      Payroll Mail / nodemailer (each run\'s pair)   Payroll Mail / Send Email');
 		for (const ratio of summary.ratios) {
-			lines.push(`  ${String(ratio.connections).padStart(11)}  ${ratio.place.padEnd(9)}  ${text(ratio.overNodemailer, 2).padStart(25)}   ${text(ratio.overEmailSend, 2).padStart(25)}`);
+			const pairs = `(${ratio.pairs.map((pair) => text(pair, 2)).join(' ')})`;
+			lines.push(`  ${String(ratio.connections).padStart(11)}  ${ratio.place.padEnd(9)}  ${`${text(ratio.overNodemailer, 2)} ${pairs}`.padStart(39)}   ${text(ratio.overEmailSend, 2).padStart(25)}`);
 		}
 		if (!summary.cpuSplits?.length) continue;
 		lines.push('  main-thread CPU ms/mail (profiled run):');

@@ -23,7 +23,7 @@ export const ONE_WAY_DELAY_MS = 20;
 
 export function profiles(quick: boolean): Profile[] {
 	return [
-		{ id: 'lan', label: 'LAN relay (plaintext, no login, loopback)', employees: quick ? 100 : 300 },
+		{ id: 'lan', label: 'LAN relay (plaintext, no login, loopback)', employees: quick ? 100 : 1000 },
 		{
 			id: 'internet',
 			label: `Internet provider (STARTTLS, AUTH LOGIN, ${2 * ONE_WAY_DELAY_MS} ms round trip, in a network namespace)`,
