@@ -10,7 +10,7 @@
  *                                     connections run once more under V8's profiler: the
  *                                     main-thread CPU per mail split into the node's code,
  *                                     nodemailer, n8n's expressions and n8n's binary reads.
- *                                     About 16 minutes on 2 cores.
+ *                                     About 24 minutes on 2 cores.
  *   npm run bench -- --quick          1 run, 100 and 30 employees: about 4 minutes
  *   npm run bench -- --scale          Payroll Mail with 100, 1,000, 10,000 employees × 200 KB PDF,
  *                                     3 runs each: time per mail and the node's own peak memory
