@@ -96,20 +96,22 @@ function runOrder(run: number): Scenario[] {
 /** A step of a run's real-n8n part: a sender inside the real n8n, or bare nodemailer on the real n8n's Node. */
 type RealStep = { sender: RealSender } | { peer: Scenario };
 
+/** Profiled for the CPU split: one connection, where the CPU sets the pace, and three. */
+const SPLIT_SCENARIOS = ['payrollMail-1', 'nodemailer-1', 'payrollMail-3', 'nodemailer-3'];
+
+const REAL_SENDERS: RealSender[] = [...CONNECTIONS.map((connections): RealSender => ({ kind: 'payrollMail', connections })), { kind: 'emailSend', connections: 0 }];
+
 /**
  * The order of a run's real-n8n part: each Payroll Mail right next to its peer at the same
  * connections, as in the engine. The machine's load drifts over minutes; measured a minute apart,
  * the two would be compared under different loads.
  */
 function realRunOrder(run: number): RealStep[] {
-	const pairs = CONNECTIONS.map((connections): RealStep[] => [{ sender: { kind: 'payrollMail', connections } }, { peer: scenarioById(`nodemailer-${connections}`) }]);
-	return rotated([...pairs, [{ sender: { kind: 'emailSend', connections: 0 } }]], run);
+	const groups = REAL_SENDERS.map((sender): RealStep[] =>
+		sender.kind === 'payrollMail' ? [{ sender }, { peer: scenarioById(`nodemailer-${sender.connections}`) }] : [{ sender }],
+	);
+	return rotated(groups, run);
 }
-
-/** Profiled for the CPU split: one connection, where the CPU sets the pace, and three. */
-const SPLIT_SCENARIOS = ['payrollMail-1', 'nodemailer-1', 'payrollMail-3', 'nodemailer-3'];
-
-const REAL_SENDERS: RealSender[] = [...CONNECTIONS.map((connections): RealSender => ({ kind: 'payrollMail', connections })), { kind: 'emailSend', connections: 0 }];
 
 /** A port for the real n8n's sink: the workflows are saved once per profile with it. */
 const realSinkPort = () => 20_000 + Math.floor(Math.random() * 20_000);
@@ -132,15 +134,7 @@ async function measureProfile(
 			cpuSplits.push({ scenario: id, place: 'engine', ...(await options.cpuSplit(scenarioById(id), server.sink, server.address, profile.employees)) });
 		}
 		for (let run = 1; run <= options.runs; run++) {
-			for (const scenario of runOrder(run)) {
-				const measurement = await options.measure(scenario, server.sink, server.address, profile.employees);
-				rows.push({ ...measurement, run, profile: profile.id, place: 'engine', logins: measurement.sink.logins });
-				log(
-					`  ${profile.id} run ${run} engine    ${scenario.label.padEnd(46)} ${measurement.mailsPerSecond.toFixed(1).padStart(7)} mails/s  ` +
-						`${String(measurement.sink.connections).padStart(3)} conn  ${String(measurement.sink.logins).padStart(3)} logins  ` +
-						`${((1000 * (measurement.clientCpuSeconds ?? Number.NaN)) / measurement.mails).toFixed(2)} CPU ms/mail  machine ${measurement.machineBusyPercent ?? '?'}% busy`,
-				);
-			}
+			for (const scenario of runOrder(run)) rows.push(await measureAlone(scenario, 'engine', server, options, profile, run));
 			if (!real) continue;
 			if (run === 1) {
 				await real.save(REAL_SENDERS, server.address, port, profile.employees, options.pdfBytes);
@@ -152,7 +146,7 @@ async function measureProfile(
 				}
 			}
 			for (const step of realRunOrder(run)) {
-				rows.push('sender' in step ? await measureReal(real, step.sender, server, port, profile, run, log) : await measurePeer(step.peer, real, server, options, profile, run));
+				rows.push('sender' in step ? await measureReal(real, step.sender, server, port, profile, run, log) : await measureAlone(step.peer, 'n8nNode', server, options, profile, run, real));
 			}
 		}
 	} finally {
@@ -188,14 +182,18 @@ async function measureReal(real: RealN8n, sender: RealSender, server: ProfileSer
 	};
 }
 
-/** Bare nodemailer on the real n8n's Node, outside n8n: the real n8n's Payroll Mail's peer. */
-async function measurePeer(peer: Scenario, real: RealN8n, server: ProfileServer, options: CompareOptions, profile: Profile, run: number): Promise<Row> {
-	const measurement = await options.measure(peer, server.sink, server.address, profile.employees, real.node.bin);
+/**
+ * One measurement in a process of its own: in the engine (Payroll Mail, Send Email, bare nodemailer
+ * on the bench's Node) or, for the real n8n's Payroll Mail's peer, bare nodemailer on `real`'s Node.
+ */
+async function measureAlone(scenario: Scenario, place: 'engine' | 'n8nNode', server: ProfileServer, options: CompareOptions, profile: Profile, run: number, real?: RealN8n): Promise<Row> {
+	const measurement = await options.measure(scenario, server.sink, server.address, profile.employees, real?.node.bin);
 	options.log(
-		`  ${profile.id} run ${run} n8n's Node ${peer.label.padEnd(45)} ${measurement.mailsPerSecond.toFixed(1).padStart(7)} mails/s  ` +
-			`${String(measurement.sink.connections).padStart(3)} conn  ${String(measurement.sink.logins).padStart(3)} logins`,
+		`  ${profile.id} run ${run} ${place === 'engine' ? 'engine    ' : "n8n's Node"} ${scenario.label.padEnd(46)} ${measurement.mailsPerSecond.toFixed(1).padStart(7)} mails/s  ` +
+			`${String(measurement.sink.connections).padStart(3)} conn  ${String(measurement.sink.logins).padStart(3)} logins  ` +
+			`${((1000 * (measurement.clientCpuSeconds ?? Number.NaN)) / measurement.mails).toFixed(2)} CPU ms/mail  machine ${measurement.machineBusyPercent ?? '?'}% busy`,
 	);
-	return { ...measurement, run, profile: profile.id, place: 'n8nNode', logins: measurement.sink.logins };
+	return { ...measurement, run, profile: profile.id, place, logins: measurement.sink.logins };
 }
 
 function summarizeProfile(profile: Profile, rows: Row[]): ProfileSummary {
